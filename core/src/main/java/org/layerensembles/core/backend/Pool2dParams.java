@@ -1,0 +1,46 @@
+package org.layerensembles.core.backend;
+
+import org.layerensembles.core.Shapes;
+
+/**
+ * Window, stride and padding of 2-D pooling on [N, C, H, W], with PyTorch's rules: padding at
+ * most half the window; output OH = (H + 2*padH - kernelH) / strideH + 1 (floor mode). For max
+ * pooling the padding counts as -infinity; for average pooling {@code countIncludePad} says
+ * whether padded zeros count in the divisor (PyTorch's default: true).
+ */
+public record Pool2dParams(int kernelH, int kernelW, int strideH, int strideW, int padH, int padW,
+                           boolean countIncludePad) {
+    public Pool2dParams {
+        if (kernelH < 1 || kernelW < 1) {
+            throw new IllegalArgumentException("pool2d: kernel must be >= 1, got " + kernelH + "x" + kernelW);
+        }
+        if (strideH < 1 || strideW < 1) {
+            throw new IllegalArgumentException("pool2d: stride must be >= 1, got " + strideH + "x" + strideW);
+        }
+        if (padH < 0 || padW < 0) {
+            throw new IllegalArgumentException("pool2d: padding must be >= 0, got " + padH + "x" + padW);
+        }
+        if (padH > kernelH / 2 || padW > kernelW / 2) {
+            throw new IllegalArgumentException("pool2d: padding " + padH + "x" + padW
+                    + " must be at most half the kernel " + kernelH + "x" + kernelW);
+        }
+    }
+
+    /** Square window, stride and padding; padded zeros count in averages. */
+    public static Pool2dParams of(int kernel, int stride, int pad) {
+        return new Pool2dParams(kernel, kernel, stride, stride, pad, pad, true);
+    }
+
+    public int[] outputShape(String op, int[] input) {
+        if (input.length != 4) {
+            throw new IllegalArgumentException(op + ": input must be [N, C, H, W], got " + Shapes.str(input));
+        }
+        int paddedH = input[2] + 2 * padH;
+        int paddedW = input[3] + 2 * padW;
+        if (kernelH > paddedH || kernelW > paddedW) {
+            throw new IllegalArgumentException(op + ": window " + kernelH + "x" + kernelW
+                    + " is larger than the padded input " + paddedH + "x" + paddedW + " (input " + Shapes.str(input) + ")");
+        }
+        return new int[] {input[0], input[1], (paddedH - kernelH) / strideH + 1, (paddedW - kernelW) / strideW + 1};
+    }
+}

@@ -1,0 +1,6 @@
+package org.layerensembles.core.backend;
+
+/** Reductions along axes. */
+public enum ReduceOp {
+    SUM, MEAN, MAX, MIN
+}

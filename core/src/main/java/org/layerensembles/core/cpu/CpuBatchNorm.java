@@ -1,11 +1,6 @@
 package org.layerensembles.core.cpu;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 import org.layerensembles.core.DType;
 import org.layerensembles.core.NDArray;
 import org.layerensembles.core.NDArrays;
@@ -21,24 +16,23 @@ import org.layerensembles.core.backend.Checks;
  *
  * <p>Layout: a contiguous [N, C, S...] array holds, for channel c, N runs of S contiguous
  * elements (S = the product of the trailing extents). Work is split into tasks of whole runs of
- * one channel, a fixed number of runs per task that depends only on the shape, so a channel's
- * partial sums are always formed the same way and combined in task order: results do not depend
- * on the number of threads.
+ * one channel, a number of runs per task that depends only on the shape, and per-task partial
+ * results are merged in task order: results do not depend on the number of threads. When one
+ * task covers a whole channel (up to {@code TASK_ELEMENTS}, which fits in L2), statistics and
+ * output are computed in one task, so x streams from memory once.
  *
- * <p>Accuracy: statistics are two-pass (mean first, then squared deviations from it) with the
- * deviations' sum as a correction term; each block of at most {@value #BLOCK} elements is summed
- * in float vector lanes and the block sums are added in double. So a channel of a million
- * elements keeps nearly double accuracy in its mean and variance.
+ * <p>Accuracy: each task computes its mean and sum of squared deviations by two passes over its
+ * (cached) data, with the deviations' sum as a correction term; tasks merge with Chan et al.'s
+ * pairwise update in double. The sums themselves are float vector blocks joined in double
+ * ({@link BatchNormKernels}), so a channel of a million elements with a large mean keeps its
+ * variance to about float precision.
  */
 final class CpuBatchNorm {
-    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
-    private static final int V = F.length();
-    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
-    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
-    /** Elements summed in float before the block's sum joins a double accumulator. */
-    private static final int BLOCK = 1024;
-    /** About how many elements one task covers. */
-    private static final long TASK_ELEMENTS = 1 << 16;
+    /**
+     * About how many elements one task covers: at most 512 KB of floats, so a task's data stays
+     * in a 1 MB L2 cache between its passes.
+     */
+    private static final long TASK_ELEMENTS = 1 << 17;
 
     private CpuBatchNorm() {
     }
@@ -61,57 +55,95 @@ final class CpuBatchNorm {
         NDArray xc = x.contiguous();
         MemorySegment xs = xc.segment();
         long xo = xc.offset();
-        double count = (double) p.n * p.s;
+        NDArray out = NDArrays.empty(DType.FLOAT32, x.shape());
+        MemorySegment os = out.segment();
+        long oo = out.offset();
 
-        // Pass 1: the mean.
-        double[] partial = new double[p.tasks()];
+        // Each task: the count, mean and sum of squared deviations (M2) of its runs, by two passes
+        // over data it just brought into cache. When a task covers a whole channel it also
+        // normalises it at once (x read from memory once); otherwise a second sweep does.
+        double[] taskMean = new double[p.tasks()];
+        double[] taskM2 = new double[p.tasks()];
+        boolean fused = p.tasksPerChannel == 1;
         Parallel.forEach(p.tasks(), t -> {
             int c = p.channel(t);
-            double sum = 0;
-            for (int run = p.firstRun(t); run < p.endRun(t); run++) {
-                sum += sum(xs, (xo + p.runStart(run, c)) * 4, p.s);
+            taskStatistics(p, t, xs, xo, taskMean, taskM2);
+            if (fused) {
+                Channel ch = Channel.of(p, c, taskMean, taskM2, g[c], b[c], eps);
+                normaliseTask(p, t, xs, xo, os, oo, ch);
             }
-            partial[t] = sum;
         });
-        double[] mean = new double[p.c];
+        Channel[] channels = new Channel[p.c];
         for (int c = 0; c < p.c; c++) {
-            mean[c] = p.combine(partial, c) / count;
+            channels[c] = Channel.of(p, c, taskMean, taskM2, g[c], b[c], eps);
         }
-
-        // Pass 2: squared deviations from the (float) mean, corrected by the deviations' mean.
-        double[] partialDev = new double[p.tasks()];
-        double[] partialSq = new double[p.tasks()];
-        Parallel.forEach(p.tasks(), t -> {
-            int c = p.channel(t);
-            float m = (float) mean[c];
-            double dev = 0;
-            double sq = 0;
-            for (int run = p.firstRun(t); run < p.endRun(t); run++) {
-                long off = (xo + p.runStart(run, c)) * 4;
-                dev += sumDeviation(xs, off, p.s, m);
-                sq += sumSquaredDeviation(xs, off, p.s, m);
-            }
-            partialDev[t] = dev;
-            partialSq[t] = sq;
-        });
+        if (!fused) {
+            Parallel.forEach(p.tasks(), t -> normaliseTask(p, t, xs, xo, os, oo, channels[p.channel(t)]));
+        }
         float[] meanOut = new float[p.c];
         float[] varOut = new float[p.c];
         float[] invStdOut = new float[p.c];
-        float[] scale = new float[p.c];
         for (int c = 0; c < p.c; c++) {
-            double d = p.combine(partialDev, c) / count;
-            double var = Math.max(0, p.combine(partialSq, c) / count - d * d);
-            double invStd = 1 / Math.sqrt(var + eps);
-            meanOut[c] = (float) mean[c];
-            varOut[c] = (float) var;
-            invStdOut[c] = (float) invStd;
-            scale[c] = (float) (g[c] * invStd);
+            meanOut[c] = channels[c].mean;
+            varOut[c] = (float) channels[c].variance;
+            invStdOut[c] = (float) channels[c].invStd;
         }
-
-        NDArray out = NDArrays.empty(DType.FLOAT32, x.shape());
-        normalise(p, xs, xo, out, meanOut, scale, b);
         return new BatchNormResult(out, NDArrays.of(meanOut, p.c), NDArrays.of(varOut, p.c),
                 NDArrays.of(invStdOut, p.c));
+    }
+
+    /** A channel's final statistics and the float constants of y = (x - mean) * scale + beta. */
+    private record Channel(float mean, double variance, double invStd, float scale, float beta) {
+        /**
+         * Merges the channel's task statistics in task order (Chan et al.'s pairwise update:
+         * delta = mean_b - mean_a, M2 = M2_a + M2_b + delta^2 n_a n_b / n).
+         */
+        static Channel of(Plan p, int c, double[] taskMean, double[] taskM2, float gamma, float beta, double eps) {
+            double n = 0;
+            double mean = 0;
+            double m2 = 0;
+            for (int k = 0; k < p.tasksPerChannel; k++) {
+                int t = c * p.tasksPerChannel + k;
+                double nb = (double) (p.endRun(t) - p.firstRun(t)) * p.s;
+                double delta = taskMean[t] - mean;
+                double total = n + nb;
+                mean += delta * nb / total;
+                m2 += taskM2[t] + delta * delta * n * nb / total;
+                n = total;
+            }
+            double var = m2 / n;
+            double invStd = 1 / Math.sqrt(var + eps);
+            return new Channel((float) mean, var, invStd, (float) (gamma * invStd), beta);
+        }
+    }
+
+    /** Mean and M2 of one task's runs: a float-rounded provisional mean, then deviations from it. */
+    private static void taskStatistics(Plan p, int t, MemorySegment xs, long xo, double[] taskMean, double[] taskM2) {
+        int c = p.channel(t);
+        double n = (double) (p.endRun(t) - p.firstRun(t)) * p.s;
+        double sum = 0;
+        for (int run = p.firstRun(t); run < p.endRun(t); run++) {
+            sum += BatchNormKernels.sum(xs, (xo + p.runStart(run, c)) * 4, p.s);
+        }
+        float m = (float) (sum / n);
+        double dev = 0;
+        double sq = 0;
+        for (int run = p.firstRun(t); run < p.endRun(t); run++) {
+            long off = (xo + p.runStart(run, c)) * 4;
+            dev += BatchNormKernels.sumDeviation(xs, off, p.s, m);
+            sq += BatchNormKernels.sumSquaredDeviation(xs, off, p.s, m);
+        }
+        // deviations from m sum to dev: the exact mean is m + dev / n, and M2 = sq - dev^2 / n
+        taskMean[t] = m + dev / n;
+        taskM2[t] = Math.max(0, sq - dev * dev / n);
+    }
+
+    private static void normaliseTask(Plan p, int t, MemorySegment xs, long xo, MemorySegment os, long oo, Channel ch) {
+        int c = p.channel(t);
+        for (int run = p.firstRun(t); run < p.endRun(t); run++) {
+            long e = p.runStart(run, c);
+            BatchNormKernels.normaliseRun(xs, (xo + e) * 4, os, (oo + e) * 4, p.s, ch.mean, ch.scale, ch.beta);
+        }
     }
 
     /**
@@ -158,50 +190,70 @@ final class CpuBatchNorm {
         long xo = xc.offset();
         long go = gc.offset();
 
-        // Pass 1: sum(gradY) and sum(gradY * (x - mean)) per channel.
+        NDArray gradX = NDArrays.empty(DType.FLOAT32, x.shape());
+        MemorySegment os = gradX.segment();
+        long oo = gradX.offset();
+
+        // Each task sums gradY and gradY * (x - mean) over its runs; a task covering a whole
+        // channel then writes gradInput at once, from data still in cache.
         double[] partialG = new double[p.tasks()];
         double[] partialGD = new double[p.tasks()];
+        boolean fused = p.tasksPerChannel == 1;
         Parallel.forEach(p.tasks(), t -> {
             int c = p.channel(t);
             double sg = 0;
             double sgd = 0;
             for (int run = p.firstRun(t); run < p.endRun(t); run++) {
                 long e = p.runStart(run, c);
-                sg += sum(gs, (go + e) * 4, p.s);
-                sgd += sumProduct(gs, (go + e) * 4, xs, (xo + e) * 4, p.s, m[c]);
+                sg += BatchNormKernels.sum(gs, (go + e) * 4, p.s);
+                sgd += BatchNormKernels.sumProduct(gs, (go + e) * 4, xs, (xo + e) * 4, p.s, m[c]);
             }
             partialG[t] = sg;
             partialGD[t] = sgd;
-        });
-        double count = (double) p.n * p.s;
-        float[] gradGamma = new float[p.c];
-        float[] gradBeta = new float[p.c];
-        float[] k1 = new float[p.c];
-        float[] k2 = new float[p.c];
-        float[] k3 = new float[p.c];
-        for (int c = 0; c < p.c; c++) {
-            double sumG = p.combine(partialG, c);
-            double gGamma = is[c] * p.combine(partialGD, c);
-            double a = (double) g[c] * is[c];
-            gradBeta[c] = (float) sumG;
-            gradGamma[c] = (float) gGamma;
-            // gradInput = k1 * gradY + k2 * (x - mean) + k3
-            k1[c] = (float) a;
-            k2[c] = count == 0 ? 0f : (float) (-a * is[c] * gGamma / count);
-            k3[c] = count == 0 ? 0f : (float) (-a * sumG / count);
-        }
-
-        NDArray gradX = NDArrays.empty(DType.FLOAT32, x.shape());
-        MemorySegment os = gradX.segment();
-        long oo = gradX.offset();
-        Parallel.forEach(p.tasks(), t -> {
-            int c = p.channel(t);
-            for (int run = p.firstRun(t); run < p.endRun(t); run++) {
-                long e = p.runStart(run, c);
-                gradInputRun(gs, (go + e) * 4, xs, (xo + e) * 4, os, (oo + e) * 4, p.s, m[c], k1[c], k2[c], k3[c]);
+            if (fused) {
+                gradInputTask(p, t, gs, go, xs, xo, os, oo, m[c],
+                        Gradient.of(p, c, partialG, partialGD, g[c], is[c]));
             }
         });
+        float[] gradGamma = new float[p.c];
+        float[] gradBeta = new float[p.c];
+        Gradient[] grads = new Gradient[p.c];
+        for (int c = 0; c < p.c; c++) {
+            grads[c] = Gradient.of(p, c, partialG, partialGD, g[c], is[c]);
+            gradGamma[c] = (float) grads[c].gradGamma;
+            gradBeta[c] = (float) grads[c].gradBeta;
+        }
+        if (!fused) {
+            Parallel.forEach(p.tasks(), t -> {
+                int c = p.channel(t);
+                gradInputTask(p, t, gs, go, xs, xo, os, oo, m[c], grads[c]);
+            });
+        }
         return new BatchNormGrads(gradX, NDArrays.of(gradGamma, p.c), NDArrays.of(gradBeta, p.c));
+    }
+
+    /** A channel's gamma and beta gradients and the constants of gradInput = k1 * gradY + k2 * (x - mean) + k3. */
+    private record Gradient(double gradGamma, double gradBeta, float k1, float k2, float k3) {
+        static Gradient of(Plan p, int c, double[] partialG, double[] partialGD, float gamma, float invStd) {
+            double count = (double) p.n * p.s;
+            double sumG = p.combine(partialG, c);
+            double gGamma = invStd * p.combine(partialGD, c);
+            double a = (double) gamma * invStd;
+            if (count == 0) {
+                return new Gradient(gGamma, sumG, (float) a, 0f, 0f);
+            }
+            return new Gradient(gGamma, sumG, (float) a, (float) (-a * invStd * gGamma / count),
+                    (float) (-a * sumG / count));
+        }
+    }
+
+    private static void gradInputTask(Plan p, int t, MemorySegment gs, long go, MemorySegment xs, long xo,
+                                      MemorySegment os, long oo, float mean, Gradient k) {
+        int c = p.channel(t);
+        for (int run = p.firstRun(t); run < p.endRun(t); run++) {
+            long e = p.runStart(run, c);
+            BatchNormKernels.gradInputRun(gs, (go + e) * 4, xs, (xo + e) * 4, os, (oo + e) * 4, p.s, mean, k.k1, k.k2, k.k3);
+        }
     }
 
     // ---- the split of [N, C, S] into tasks
@@ -288,8 +340,6 @@ final class CpuBatchNorm {
         }
     }
 
-    // ---- kernels on one run of contiguous floats (byte offsets)
-
     /** out = (x - mean[c]) * scale[c] + beta[c] over every run. */
     private static void normalise(Plan p, MemorySegment xs, long xo, NDArray out, float[] mean, float[] scale,
                                   float[] beta) {
@@ -299,126 +349,8 @@ final class CpuBatchNorm {
             int c = p.channel(t);
             for (int run = p.firstRun(t); run < p.endRun(t); run++) {
                 long e = p.runStart(run, c);
-                normaliseRun(xs, (xo + e) * 4, os, (oo + e) * 4, p.s, mean[c], scale[c], beta[c]);
+                BatchNormKernels.normaliseRun(xs, (xo + e) * 4, os, (oo + e) * 4, p.s, mean[c], scale[c], beta[c]);
             }
         });
-    }
-
-    private static void normaliseRun(MemorySegment x, long xb, MemorySegment y, long yb, int len, float mean,
-                                     float scale, float beta) {
-        FloatVector vm = FloatVector.broadcast(F, mean);
-        FloatVector vs = FloatVector.broadcast(F, scale);
-        FloatVector vb = FloatVector.broadcast(F, beta);
-        int i = 0;
-        for (int upper = F.loopBound(len); i < upper; i += V) {
-            FloatVector.fromMemorySegment(F, x, xb + 4L * i, NATIVE).sub(vm).fma(vs, vb)
-                    .intoMemorySegment(y, yb + 4L * i, NATIVE);
-        }
-        for (; i < len; i++) {
-            y.set(F32, yb + 4L * i, Math.fma(x.get(F32, xb + 4L * i) - mean, scale, beta));
-        }
-    }
-
-    /** Sum of len floats: blocks of BLOCK summed in two float vector accumulators, block sums in double. */
-    private static double sum(MemorySegment x, long xb, int len) {
-        double total = 0;
-        for (int start = 0; start < len; start += BLOCK) {
-            int end = Math.min(len, start + BLOCK);
-            FloatVector a0 = FloatVector.zero(F);
-            FloatVector a1 = FloatVector.zero(F);
-            int i = start;
-            for (int upper = start + ((end - start) / (2 * V)) * (2 * V); i < upper; i += 2 * V) {
-                a0 = a0.add(FloatVector.fromMemorySegment(F, x, xb + 4L * i, NATIVE));
-                a1 = a1.add(FloatVector.fromMemorySegment(F, x, xb + 4L * (i + V), NATIVE));
-            }
-            float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
-            for (; i < end; i++) {
-                s += x.get(F32, xb + 4L * i);
-            }
-            total += s;
-        }
-        return total;
-    }
-
-    /** Sum of (x - mean). */
-    private static double sumDeviation(MemorySegment x, long xb, int len, float mean) {
-        FloatVector vm = FloatVector.broadcast(F, mean);
-        double total = 0;
-        for (int start = 0; start < len; start += BLOCK) {
-            int end = Math.min(len, start + BLOCK);
-            FloatVector acc = FloatVector.zero(F);
-            int i = start;
-            for (int upper = start + F.loopBound(end - start); i < upper; i += V) {
-                acc = acc.add(FloatVector.fromMemorySegment(F, x, xb + 4L * i, NATIVE).sub(vm));
-            }
-            float s = acc.reduceLanes(VectorOperators.ADD);
-            for (; i < end; i++) {
-                s += x.get(F32, xb + 4L * i) - mean;
-            }
-            total += s;
-        }
-        return total;
-    }
-
-    /** Sum of (x - mean)^2. */
-    private static double sumSquaredDeviation(MemorySegment x, long xb, int len, float mean) {
-        FloatVector vm = FloatVector.broadcast(F, mean);
-        double total = 0;
-        for (int start = 0; start < len; start += BLOCK) {
-            int end = Math.min(len, start + BLOCK);
-            FloatVector acc = FloatVector.zero(F);
-            int i = start;
-            for (int upper = start + F.loopBound(end - start); i < upper; i += V) {
-                FloatVector d = FloatVector.fromMemorySegment(F, x, xb + 4L * i, NATIVE).sub(vm);
-                acc = d.fma(d, acc);
-            }
-            float s = acc.reduceLanes(VectorOperators.ADD);
-            for (; i < end; i++) {
-                float d = x.get(F32, xb + 4L * i) - mean;
-                s = Math.fma(d, d, s);
-            }
-            total += s;
-        }
-        return total;
-    }
-
-    /** Sum of g * (x - mean). */
-    private static double sumProduct(MemorySegment g, long gb, MemorySegment x, long xb, int len, float mean) {
-        FloatVector vm = FloatVector.broadcast(F, mean);
-        double total = 0;
-        for (int start = 0; start < len; start += BLOCK) {
-            int end = Math.min(len, start + BLOCK);
-            FloatVector acc = FloatVector.zero(F);
-            int i = start;
-            for (int upper = start + F.loopBound(end - start); i < upper; i += V) {
-                FloatVector d = FloatVector.fromMemorySegment(F, x, xb + 4L * i, NATIVE).sub(vm);
-                acc = d.fma(FloatVector.fromMemorySegment(F, g, gb + 4L * i, NATIVE), acc);
-            }
-            float s = acc.reduceLanes(VectorOperators.ADD);
-            for (; i < end; i++) {
-                s = Math.fma(x.get(F32, xb + 4L * i) - mean, g.get(F32, gb + 4L * i), s);
-            }
-            total += s;
-        }
-        return total;
-    }
-
-    /** gradX = k1 * g + k2 * (x - mean) + k3. */
-    private static void gradInputRun(MemorySegment g, long gb, MemorySegment x, long xb, MemorySegment out, long ob,
-                                     int len, float mean, float k1, float k2, float k3) {
-        FloatVector vm = FloatVector.broadcast(F, mean);
-        FloatVector v1 = FloatVector.broadcast(F, k1);
-        FloatVector v2 = FloatVector.broadcast(F, k2);
-        FloatVector v3 = FloatVector.broadcast(F, k3);
-        int i = 0;
-        for (int upper = F.loopBound(len); i < upper; i += V) {
-            FloatVector r = FloatVector.fromMemorySegment(F, g, gb + 4L * i, NATIVE).fma(v1, v3);
-            FloatVector.fromMemorySegment(F, x, xb + 4L * i, NATIVE).sub(vm).fma(v2, r)
-                    .intoMemorySegment(out, ob + 4L * i, NATIVE);
-        }
-        for (; i < len; i++) {
-            float r = Math.fma(g.get(F32, gb + 4L * i), k1, k3);
-            out.set(F32, ob + 4L * i, Math.fma(x.get(F32, xb + 4L * i) - mean, k2, r));
-        }
     }
 }

@@ -4,7 +4,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -51,7 +50,7 @@ final class BatchNormKernels {
                 a0 = a0.add(FloatVector.fromMemorySegment(F, x, xb + 4L * i, NATIVE));
                 a1 = a1.add(FloatVector.fromMemorySegment(F, x, xb + 4L * (i + V), NATIVE));
             }
-            float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+            float s = ExpLog.sumLanes(a0.add(a1));
             for (; i < end; i++) {
                 s += x.get(F32, xb + 4L * i);
             }
@@ -71,7 +70,7 @@ final class BatchNormKernels {
             for (int upper = start + F.loopBound(end - start); i < upper; i += V) {
                 acc = acc.add(FloatVector.fromMemorySegment(F, x, xb + 4L * i, NATIVE).sub(vm));
             }
-            float s = acc.reduceLanes(VectorOperators.ADD);
+            float s = ExpLog.sumLanes(acc);
             for (; i < end; i++) {
                 s += x.get(F32, xb + 4L * i) - mean;
             }
@@ -92,7 +91,7 @@ final class BatchNormKernels {
                 FloatVector d = FloatVector.fromMemorySegment(F, x, xb + 4L * i, NATIVE).sub(vm);
                 acc = d.fma(d, acc);
             }
-            float s = acc.reduceLanes(VectorOperators.ADD);
+            float s = ExpLog.sumLanes(acc);
             for (; i < end; i++) {
                 float d = x.get(F32, xb + 4L * i) - mean;
                 s = Math.fma(d, d, s);
@@ -114,7 +113,7 @@ final class BatchNormKernels {
                 FloatVector d = FloatVector.fromMemorySegment(F, x, xb + 4L * i, NATIVE).sub(vm);
                 acc = d.fma(FloatVector.fromMemorySegment(F, g, gb + 4L * i, NATIVE), acc);
             }
-            float s = acc.reduceLanes(VectorOperators.ADD);
+            float s = ExpLog.sumLanes(acc);
             for (; i < end; i++) {
                 s = Math.fma(x.get(F32, xb + 4L * i) - mean, g.get(F32, gb + 4L * i), s);
             }

@@ -19,6 +19,8 @@ import jdk.incubator.vector.VectorSpecies;
  * </ul>
  * Inputs {@code a} (x, or y for the backward ones) and {@code b} (gradY; unused by forwards) and
  * the output are addressed by byte offsets. Numerically stable: exponentials of x - max only.
+ * exp, log and lane sums come from {@link ExpLog}, which gives the same bits in vector lanes, scalar
+ * tails and every JIT tier (results must not depend on warm-up or on which thread ran a task).
  */
 final class SoftmaxKernels {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -44,10 +46,6 @@ final class SoftmaxKernels {
         return FloatVector.fromMemorySegment(F, s, byteOffset, NATIVE);
     }
 
-    private static float exp(float v) {
-        return (float) Math.exp(v);
-    }
-
     // ---- columns (strided class axis): one lane per position
 
     /** y = exp(x - max) / sum exp(x - max). */
@@ -63,7 +61,7 @@ final class SoftmaxKernels {
             }
             FloatVector s = FloatVector.zero(F);
             for (int c = 0; c < k; c++) {
-                FloatVector e = load(x, xo + c * stride).sub(m).lanewise(VectorOperators.EXP);
+                FloatVector e = ExpLog.exp(load(x, xo + c * stride).sub(m));
                 s = s.add(e);
                 e.intoMemorySegment(y, yo + c * stride, NATIVE);
             }
@@ -81,7 +79,7 @@ final class SoftmaxKernels {
             }
             float s = 0;
             for (int c = 0; c < k; c++) {
-                float e = exp(x.get(F32, xo + c * stride) - m);
+                float e = ExpLog.exp(x.get(F32, xo + c * stride) - m);
                 s += e;
                 y.set(F32, yo + c * stride, e);
             }
@@ -105,9 +103,9 @@ final class SoftmaxKernels {
             }
             FloatVector s = FloatVector.zero(F);
             for (int c = 0; c < k; c++) {
-                s = s.add(load(x, xo + c * stride).sub(m).lanewise(VectorOperators.EXP));
+                s = s.add(ExpLog.exp(load(x, xo + c * stride).sub(m)));
             }
-            FloatVector logS = s.lanewise(VectorOperators.LOG);
+            FloatVector logS = ExpLog.log(s);
             for (int c = 0; c < k; c++) {
                 load(x, xo + c * stride).sub(m).sub(logS).intoMemorySegment(y, yo + c * stride, NATIVE);
             }
@@ -121,9 +119,9 @@ final class SoftmaxKernels {
             }
             float s = 0;
             for (int c = 0; c < k; c++) {
-                s += exp(x.get(F32, xo + c * stride) - m);
+                s += ExpLog.exp(x.get(F32, xo + c * stride) - m);
             }
-            float logS = (float) Math.log(s);
+            float logS = ExpLog.log(s);
             for (int c = 0; c < k; c++) {
                 y.set(F32, yo + c * stride, (x.get(F32, xo + c * stride) - m) - logS);
             }
@@ -174,7 +172,7 @@ final class SoftmaxKernels {
                 s = s.add(load(g, go + c * stride));
             }
             for (int c = 0; c < k; c++) {
-                FloatVector p = load(y, yo + c * stride).lanewise(VectorOperators.EXP);
+                FloatVector p = ExpLog.exp(load(y, yo + c * stride));
                 p.neg().fma(s, load(g, go + c * stride)).intoMemorySegment(out, oo + c * stride, NATIVE);
             }
         }
@@ -187,7 +185,7 @@ final class SoftmaxKernels {
                 s += g.get(F32, go + c * stride);
             }
             for (int c = 0; c < k; c++) {
-                float p = exp(y.get(F32, yo + c * stride));
+                float p = ExpLog.exp(y.get(F32, yo + c * stride));
                 out.set(F32, oo + c * stride, Math.fma(-p, s, g.get(F32, go + c * stride)));
             }
         }
@@ -217,15 +215,15 @@ final class SoftmaxKernels {
         FloatVector vs = FloatVector.zero(F);
         int i = 0;
         for (int upper = F.loopBound(k); i < upper; i += V) {
-            FloatVector e = load(x, xb + 4L * i).sub(vm).lanewise(VectorOperators.EXP);
+            FloatVector e = ExpLog.exp(load(x, xb + 4L * i).sub(vm));
             vs = vs.add(e);
             if (y != null) {
                 e.intoMemorySegment(y, yb + 4L * i, NATIVE);
             }
         }
-        float s = vs.reduceLanes(VectorOperators.ADD);
+        float s = ExpLog.sumLanes(vs);
         for (; i < k; i++) {
-            float e = exp(x.get(F32, xb + 4L * i) - m);
+            float e = ExpLog.exp(x.get(F32, xb + 4L * i) - m);
             s += e;
             if (y != null) {
                 y.set(F32, yb + 4L * i, e);
@@ -250,7 +248,7 @@ final class SoftmaxKernels {
     static void logSoftmaxRow(MemorySegment x, long xb, MemorySegment unused, long ub, MemorySegment y, long yb,
                               int k) {
         float m = max(x, xb, k);
-        float logS = (float) Math.log(sumExp(x, xb, null, 0, k, m));
+        float logS = ExpLog.log(sumExp(x, xb, null, 0, k, m));
         FloatVector vm = FloatVector.broadcast(F, m);
         FloatVector vl = FloatVector.broadcast(F, logS);
         int i = 0;
@@ -269,7 +267,7 @@ final class SoftmaxKernels {
         for (int upper = F.loopBound(k); i < upper; i += V) {
             vd = load(g, gb + 4L * i).fma(load(y, yb + 4L * i), vd);
         }
-        float dot = vd.reduceLanes(VectorOperators.ADD);
+        float dot = ExpLog.sumLanes(vd);
         for (; i < k; i++) {
             dot = Math.fma(g.get(F32, gb + 4L * i), y.get(F32, yb + 4L * i), dot);
         }
@@ -290,18 +288,18 @@ final class SoftmaxKernels {
         for (int upper = F.loopBound(k); i < upper; i += V) {
             vs = vs.add(load(g, gb + 4L * i));
         }
-        float s = vs.reduceLanes(VectorOperators.ADD);
+        float s = ExpLog.sumLanes(vs);
         for (; i < k; i++) {
             s += g.get(F32, gb + 4L * i);
         }
         FloatVector negS = FloatVector.broadcast(F, -s);
         i = 0;
         for (int upper = F.loopBound(k); i < upper; i += V) {
-            load(y, yb + 4L * i).lanewise(VectorOperators.EXP).fma(negS, load(g, gb + 4L * i))
+            ExpLog.exp(load(y, yb + 4L * i)).fma(negS, load(g, gb + 4L * i))
                     .intoMemorySegment(out, ob + 4L * i, NATIVE);
         }
         for (; i < k; i++) {
-            out.set(F32, ob + 4L * i, Math.fma(exp(y.get(F32, yb + 4L * i)), -s, g.get(F32, gb + 4L * i)));
+            out.set(F32, ob + 4L * i, Math.fma(ExpLog.exp(y.get(F32, yb + 4L * i)), -s, g.get(F32, gb + 4L * i)));
         }
     }
 }

@@ -1,0 +1,168 @@
+package org.layerensembles.core.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * float32 exp and log, and a lane sum, built only from IEEE-exact lane-wise operations (add,
+ * multiply, fma, compares, integer bit operations), with scalar twins doing the same operations
+ * in the same order.
+ *
+ * <p>Why not {@code lanewise(VectorOperators.EXP)}: compiled code uses Intel's SVML while the
+ * interpreter and C1 fall back to {@code Math.exp} per lane, and {@code reduceLanes(ADD)} may add
+ * lanes in a different order when intrinsified; so results would change with the JIT's warm-up
+ * state and with which thread ran a task, against the determinism rule. These functions give the
+ * same bits in every tier, in a vector lane or in a scalar tail.
+ *
+ * <p>Accuracy: Cephes-style range reduction and minimax polynomials, within about 2 ulp of the
+ * exact result on the normal range. exp returns 0 below about -87.34 (no subnormal results) and
+ * +inf above about 88.72; log handles 0 (-inf), negatives and NaN (NaN), +inf and subnormals.
+ */
+final class ExpLog {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+
+    private static final float LOG2E = 1.44269504088896341f;
+    /** ln 2 split in a high part with few bits (n * LN2_HI is exact) and the rest. */
+    private static final float LN2_HI = 0.693359375f;
+    private static final float LN2_LO = -2.12194440e-4f;
+    /** 1.5 * 2^23: adding it rounds to an integer held in the low mantissa bits. */
+    private static final float ROUND = 12582912f;
+    private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
+    private static final float EXP_HI = 88.72283905206835f;
+    private static final float EXP_LO = -87.33654475055310898657f;
+    private static final float E1 = 1.9875691500e-4f;
+    private static final float E2 = 1.3981999507e-3f;
+    private static final float E3 = 8.3334519073e-3f;
+    private static final float E4 = 4.1665795894e-2f;
+    private static final float E5 = 1.6666665459e-1f;
+    private static final float E6 = 5.0000001201e-1f;
+
+    private static final float SQRT_HALF = 0.707106781186547524f;
+    private static final float L1 = 7.0376836292e-2f;
+    private static final float L2 = -1.1514610310e-1f;
+    private static final float L3 = 1.1676998740e-1f;
+    private static final float L4 = -1.2420140846e-1f;
+    private static final float L5 = 1.4249322787e-1f;
+    private static final float L6 = -1.6668057665e-1f;
+    private static final float L7 = 2.0000714765e-1f;
+    private static final float L8 = -2.4999993993e-1f;
+    private static final float L9 = 3.3333331174e-1f;
+    private static final float TWO_23 = 8388608f;
+
+    private ExpLog() {
+    }
+
+    // ---- exp: x = n ln2 + r, |r| <= ln2 / 2; e^x = 2^n * (1 + r + r^2 p(r))
+
+    static FloatVector exp(FloatVector x) {
+        FloatVector xc = x.max(EXP_LO).min(EXP_HI);
+        FloatVector t = xc.fma(FloatVector.broadcast(F, LOG2E), FloatVector.broadcast(F, ROUND));
+        FloatVector n = t.sub(ROUND);
+        FloatVector r = n.fma(FloatVector.broadcast(F, -LN2_HI), xc);
+        r = n.fma(FloatVector.broadcast(F, -LN2_LO), r);
+        FloatVector p = r.fma(FloatVector.broadcast(F, E1), FloatVector.broadcast(F, E2));
+        p = p.fma(r, FloatVector.broadcast(F, E3));
+        p = p.fma(r, FloatVector.broadcast(F, E4));
+        p = p.fma(r, FloatVector.broadcast(F, E5));
+        p = p.fma(r, FloatVector.broadcast(F, E6));
+        FloatVector y = p.mul(r.mul(r)).add(r).add(1f);
+        IntVector bits = t.reinterpretAsInts().sub(ROUND_BITS - 127).lanewise(VectorOperators.LSHL, 23);
+        y = y.mul(bits.reinterpretAsFloats());
+        y = y.blend(0f, x.compare(VectorOperators.LT, EXP_LO));
+        return y.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, EXP_HI));
+    }
+
+    static float exp(float x) {
+        float xc = Math.min(Math.max(x, EXP_LO), EXP_HI);
+        float t = Math.fma(xc, LOG2E, ROUND);
+        float n = t - ROUND;
+        float r = Math.fma(n, -LN2_HI, xc);
+        r = Math.fma(n, -LN2_LO, r);
+        float p = Math.fma(r, E1, E2);
+        p = Math.fma(p, r, E3);
+        p = Math.fma(p, r, E4);
+        p = Math.fma(p, r, E5);
+        p = Math.fma(p, r, E6);
+        float y = p * (r * r) + r + 1f;
+        y = y * Float.intBitsToFloat((Float.floatToRawIntBits(t) - (ROUND_BITS - 127)) << 23);
+        if (x < EXP_LO) {
+            return 0f;
+        }
+        return x > EXP_HI ? Float.POSITIVE_INFINITY : y;
+    }
+
+    // ---- log: x = 2^e * (1 + m), sqrt(1/2) <= 1 + m < sqrt(2); log x = e ln2 + m - m^2/2 + m^3 q(m)
+
+    static FloatVector log(FloatVector x) {
+        VectorMask<Float> tiny = x.compare(VectorOperators.LT, Float.MIN_NORMAL);
+        FloatVector xs = x.blend(x.mul(TWO_23), tiny);
+        IntVector bits = xs.reinterpretAsInts();
+        FloatVector e = (FloatVector) bits.lanewise(VectorOperators.LSHR, 23).sub(126).convert(VectorOperators.I2F, 0);
+        e = e.sub(FloatVector.zero(F).blend(23f, tiny));
+        FloatVector m = bits.and(0x807fffff).or(0x3f000000).reinterpretAsFloats();
+        VectorMask<Float> low = m.compare(VectorOperators.LT, SQRT_HALF);
+        e = e.sub(FloatVector.zero(F).blend(1f, low));
+        m = m.add(m.blend(0f, low.not())).sub(1f);
+        FloatVector z = m.mul(m);
+        FloatVector y = m.fma(FloatVector.broadcast(F, L1), FloatVector.broadcast(F, L2));
+        y = y.fma(m, FloatVector.broadcast(F, L3));
+        y = y.fma(m, FloatVector.broadcast(F, L4));
+        y = y.fma(m, FloatVector.broadcast(F, L5));
+        y = y.fma(m, FloatVector.broadcast(F, L6));
+        y = y.fma(m, FloatVector.broadcast(F, L7));
+        y = y.fma(m, FloatVector.broadcast(F, L8));
+        y = y.fma(m, FloatVector.broadcast(F, L9));
+        y = y.mul(m).mul(z);
+        y = e.fma(FloatVector.broadcast(F, LN2_LO), y);
+        y = z.fma(FloatVector.broadcast(F, -0.5f), y);
+        FloatVector result = e.fma(FloatVector.broadcast(F, LN2_HI), m.add(y));
+        result = result.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.EQ, Float.POSITIVE_INFINITY));
+        result = result.blend(Float.NaN, x.compare(VectorOperators.LT, 0f).or(x.compare(VectorOperators.NE, x)));
+        return result.blend(Float.NEGATIVE_INFINITY, x.compare(VectorOperators.EQ, 0f));
+    }
+
+    static float log(float x) {
+        boolean tiny = x < Float.MIN_NORMAL;
+        float xs = tiny ? x * TWO_23 : x;
+        int bits = Float.floatToRawIntBits(xs);
+        float e = (float) ((bits >>> 23) - 126);
+        e = e - (tiny ? 23f : 0f);
+        float m = Float.intBitsToFloat((bits & 0x807fffff) | 0x3f000000);
+        boolean low = m < SQRT_HALF;
+        e = e - (low ? 1f : 0f);
+        m = (m + (low ? m : 0f)) - 1f;
+        float z = m * m;
+        float y = Math.fma(m, L1, L2);
+        y = Math.fma(y, m, L3);
+        y = Math.fma(y, m, L4);
+        y = Math.fma(y, m, L5);
+        y = Math.fma(y, m, L6);
+        y = Math.fma(y, m, L7);
+        y = Math.fma(y, m, L8);
+        y = Math.fma(y, m, L9);
+        y = y * m * z;
+        y = Math.fma(e, LN2_LO, y);
+        y = Math.fma(z, -0.5f, y);
+        float result = Math.fma(e, LN2_HI, m + y);
+        if (x == Float.POSITIVE_INFINITY) {
+            return x;
+        }
+        if (x < 0 || x != x) {
+            return Float.NaN;
+        }
+        return x == 0 ? Float.NEGATIVE_INFINITY : result;
+    }
+
+    // ---- lane sum in a fixed order
+
+    /** The sum of a vector's lanes, added pairwise in a fixed tree (lane i + lane i + w, w halving). */
+    static float sumLanes(FloatVector v) {
+        for (int w = F.length() / 2; w >= 1; w /= 2) {
+            v = v.add(v.slice(w));
+        }
+        return v.lane(0);
+    }
+}

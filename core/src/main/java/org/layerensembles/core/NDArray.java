@@ -76,6 +76,9 @@ public final class NDArray {
 
     /** Whether the elements lie row-major, without gaps, from {@link #offset()}. */
     public boolean isContiguous() {
+        if (numel() == 0) {
+            return true;
+        }
         int expected = 1;
         for (int i = shape.length - 1; i >= 0; i--) {
             if (shape[i] != 1 && strides[i] != expected) {

@@ -98,8 +98,8 @@ final class CpuElementwise {
         }
         NDArray p = usesY ? y : x;
         if (p == null && op != UnaryOp.NEG) {
-            throw new IllegalArgumentException(name + ": needs " + (usesY ? "y (the forward output)" : "x (the forward input)")
-                    + ", got null");
+            String needed = usesY ? "y (the forward output)" : "x (the forward input)";
+            throw new IllegalArgumentException(name + ": needs " + needed + ", got null");
         }
         if (p == null) {
             p = gradY; // NEG ignores it
@@ -196,7 +196,8 @@ final class CpuElementwise {
         int sc = loop.innerStride(1);
         int sa = loop.innerStride(2);
         int sb = loop.innerStride(3);
-        loop.run((o, n) -> BinaryKernels.whereRow(intCondition, cs, o[1], sc, as, o[2], sa, bs, o[3], sb, res, o[0], n));
+        loop.run((o, n) ->
+                BinaryKernels.whereRow(intCondition, cs, o[1], sc, as, o[2], sa, bs, o[3], sb, res, o[0], n));
         return out;
     }
 

@@ -1,6 +1,7 @@
 package org.layerensembles.core.cpu;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -33,6 +34,7 @@ final class CpuReductions {
     /** Column case: the reduced positions are split into pieces only below this many outputs. */
     private static final int SMALL_OUTPUT = ReduceKernels.BLOCK;
     private static final int MAX_COLUMN_PIECES = 64;
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
 
     private CpuReductions() {
     }
@@ -154,7 +156,7 @@ final class CpuReductions {
     private static void fillWith(NDArray out, float value) {
         MemorySegment seg = out.segment();
         for (long i = 0; i < out.numel(); i++) {
-            seg.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, out.offset() + i, value);
+            seg.setAtIndex(F32, out.offset() + i, value);
         }
     }
 
@@ -230,7 +232,7 @@ final class CpuReductions {
                 long end = Math.min(outputs, (task + 1) * perTask);
                 for (long o = task * perTask; o < end; o++) {
                     double v = rowPiece(op, seg, base + kept.offset(o), outer, length, 0, count);
-                    res.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, outBase + o, (float) finish(op, v, count));
+                    res.setAtIndex(F32, outBase + o, (float) finish(op, v, count));
                 }
             });
             return;
@@ -247,11 +249,12 @@ final class CpuReductions {
             for (long p = 1; p < pieces; p++) {
                 acc = combine(op, acc, partials[(int) (o * pieces + p)]);
             }
-            res.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, outBase + o, (float) finish(op, acc, count));
+            res.setAtIndex(F32, outBase + o, (float) finish(op, acc, count));
         }
     }
 
-    private static double rowPiece(ReduceOp op, MemorySegment seg, long base, Groups outer, int length, long s, long e) {
+    private static double rowPiece(ReduceOp op, MemorySegment seg, long base, Groups outer, int length, long s,
+                                   long e) {
         return switch (op) {
             case SUM, MEAN -> ReduceKernels.sumRows(seg, base, outer, length, s, e);
             case MAX -> ReduceKernels.extremeRows(true, seg, base, outer, length, s, e);
@@ -333,7 +336,7 @@ final class CpuReductions {
             int at = task * width;
             if (op == ReduceOp.SUM || op == ReduceOp.MEAN) {
                 ReduceKernels.sumColumns(seg, in, width, red, r0, r1, acc);
-                MemorySegment.copy(acc, java.lang.foreign.ValueLayout.JAVA_DOUBLE, 0, partials, at, width);
+                MemorySegment.copy(acc, ValueLayout.JAVA_DOUBLE, 0, partials, at, width);
             } else {
                 ReduceKernels.extremeColumns(max, seg, in, width, red, r0, r1, acc);
                 for (int j = 0; j < width; j++) {
@@ -348,7 +351,7 @@ final class CpuReductions {
                 for (long p = 1; p < pieces; p++) {
                     acc = combine(op, acc, partials[(int) (first + p * width)]);
                 }
-                res.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, outBase + ko * width + j,
+                res.setAtIndex(F32, outBase + ko * width + j,
                         (float) finish(op, acc, count));
             }
         }

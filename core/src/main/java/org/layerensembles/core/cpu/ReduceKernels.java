@@ -192,7 +192,8 @@ final class ReduceKernels {
             f.intoMemorySegment(out, (outAt + i) * 4, NATIVE, HALF);
         }
         for (; i < n; i++) {
-            out.setAtIndex(ValueLayout.JAVA_FLOAT, outAt + i, (float) (acc.getAtIndex(ValueLayout.JAVA_DOUBLE, i) / divisor));
+            double sum = acc.getAtIndex(ValueLayout.JAVA_DOUBLE, i);
+            out.setAtIndex(ValueLayout.JAVA_FLOAT, outAt + i, (float) (sum / divisor));
         }
     }
 

@@ -22,7 +22,10 @@ final class UnaryLoops {
     private UnaryLoops() {
     }
 
-    /** out[i] = op(x[i]). sigmoid = 1 / (1 + e^-x): e^-x overflows to +inf below -88, giving 0, not NaN. */
+    /**
+     * out[i] = op(x[i]). sigmoid = 1 / (1 + e^-x): e^-x overflows to +inf below -88, giving 0,
+     * not NaN.
+     */
     static void forward(UnaryOp op, MemorySegment x, long ox, MemorySegment out, long oo, int n) {
         switch (op) {
             case NEG -> neg(x, ox, out, oo, n);
@@ -141,7 +144,8 @@ final class UnaryLoops {
         if (i < n) {
             VectorMask<Float> m = F.indexInRange(i, n);
             FloatVector v = at(x, ox + i, m);
-            ONE.div(v.neg().lanewise(VectorOperators.EXP).add(ONE)).intoMemorySegment(out, (oo + i) * 4, NATIVE, m);
+            ONE.div(v.neg().lanewise(VectorOperators.EXP).add(ONE))
+                    .intoMemorySegment(out, (oo + i) * 4, NATIVE, m);
         }
     }
 
@@ -159,8 +163,8 @@ final class UnaryLoops {
     }
 
     /** dL/dx = -g. */
-    private static void negBackward(MemorySegment pp, long op0, MemorySegment gg, long og, MemorySegment out, long oo,
-                                    int n) {
+    private static void negBackward(MemorySegment pp, long op0, MemorySegment gg, long og, MemorySegment out,
+                                    long oo, int n) {
         int i = 0;
         for (int e = F.loopBound(n); i < e; i += F.length()) {
             FloatVector p = at(pp, op0 + i);
@@ -176,8 +180,8 @@ final class UnaryLoops {
     }
 
     /** p = y = e^x: g y. */
-    private static void expBackward(MemorySegment pp, long op0, MemorySegment gg, long og, MemorySegment out, long oo,
-                                    int n) {
+    private static void expBackward(MemorySegment pp, long op0, MemorySegment gg, long og, MemorySegment out,
+                                    long oo, int n) {
         int i = 0;
         for (int e = F.loopBound(n); i < e; i += F.length()) {
             FloatVector p = at(pp, op0 + i);
@@ -193,8 +197,8 @@ final class UnaryLoops {
     }
 
     /** p = x: g / x. */
-    private static void logBackward(MemorySegment pp, long op0, MemorySegment gg, long og, MemorySegment out, long oo,
-                                    int n) {
+    private static void logBackward(MemorySegment pp, long op0, MemorySegment gg, long og, MemorySegment out,
+                                    long oo, int n) {
         int i = 0;
         for (int e = F.loopBound(n); i < e; i += F.length()) {
             FloatVector p = at(pp, op0 + i);
@@ -210,8 +214,8 @@ final class UnaryLoops {
     }
 
     /** p = y = sqrt(x): g / (2y). */
-    private static void sqrtBackward(MemorySegment pp, long op0, MemorySegment gg, long og, MemorySegment out, long oo,
-                                    int n) {
+    private static void sqrtBackward(MemorySegment pp, long op0, MemorySegment gg, long og, MemorySegment out,
+                                     long oo, int n) {
         int i = 0;
         for (int e = F.loopBound(n); i < e; i += F.length()) {
             FloatVector p = at(pp, op0 + i);
@@ -227,25 +231,29 @@ final class UnaryLoops {
     }
 
     /** p = x: g sign(x), 0 at 0. */
-    private static void absBackward(MemorySegment pp, long op0, MemorySegment gg, long og, MemorySegment out, long oo,
-                                    int n) {
+    private static void absBackward(MemorySegment pp, long op0, MemorySegment gg, long og, MemorySegment out,
+                                    long oo, int n) {
         int i = 0;
         for (int e = F.loopBound(n); i < e; i += F.length()) {
             FloatVector p = at(pp, op0 + i);
             FloatVector g = at(gg, og + i);
-            ZERO.blend(g, p.compare(VectorOperators.GT, 0f)).blend(g.neg(), p.compare(VectorOperators.LT, 0f)).intoMemorySegment(out, (oo + i) * 4, NATIVE);
+            ZERO.blend(g, p.compare(VectorOperators.GT, 0f))
+                    .blend(g.neg(), p.compare(VectorOperators.LT, 0f))
+                    .intoMemorySegment(out, (oo + i) * 4, NATIVE);
         }
         if (i < n) {
             VectorMask<Float> m = F.indexInRange(i, n);
             FloatVector p = at(pp, op0 + i, m);
             FloatVector g = at(gg, og + i, m);
-            ZERO.blend(g, p.compare(VectorOperators.GT, 0f)).blend(g.neg(), p.compare(VectorOperators.LT, 0f)).intoMemorySegment(out, (oo + i) * 4, NATIVE, m);
+            ZERO.blend(g, p.compare(VectorOperators.GT, 0f))
+                    .blend(g.neg(), p.compare(VectorOperators.LT, 0f))
+                    .intoMemorySegment(out, (oo + i) * 4, NATIVE, m);
         }
     }
 
     /** p = x: g where x > 0. */
-    private static void reluBackward(MemorySegment pp, long op0, MemorySegment gg, long og, MemorySegment out, long oo,
-                                    int n) {
+    private static void reluBackward(MemorySegment pp, long op0, MemorySegment gg, long og, MemorySegment out,
+                                     long oo, int n) {
         int i = 0;
         for (int e = F.loopBound(n); i < e; i += F.length()) {
             FloatVector p = at(pp, op0 + i);
@@ -261,8 +269,8 @@ final class UnaryLoops {
     }
 
     /** p = y: g y (1 - y). */
-    private static void sigmoidBackward(MemorySegment pp, long op0, MemorySegment gg, long og, MemorySegment out, long oo,
-                                    int n) {
+    private static void sigmoidBackward(MemorySegment pp, long op0, MemorySegment gg, long og, MemorySegment out,
+                                        long oo, int n) {
         int i = 0;
         for (int e = F.loopBound(n); i < e; i += F.length()) {
             FloatVector p = at(pp, op0 + i);
@@ -278,8 +286,8 @@ final class UnaryLoops {
     }
 
     /** p = y: g (1 - y^2). */
-    private static void tanhBackward(MemorySegment pp, long op0, MemorySegment gg, long og, MemorySegment out, long oo,
-                                    int n) {
+    private static void tanhBackward(MemorySegment pp, long op0, MemorySegment gg, long og, MemorySegment out,
+                                     long oo, int n) {
         int i = 0;
         for (int e = F.loopBound(n); i < e; i += F.length()) {
             FloatVector p = at(pp, op0 + i);

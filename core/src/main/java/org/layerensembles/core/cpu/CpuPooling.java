@@ -10,6 +10,7 @@ import org.layerensembles.core.Shapes;
 import org.layerensembles.core.backend.Checks;
 import org.layerensembles.core.backend.MaxPoolResult;
 import org.layerensembles.core.backend.Pool2dParams;
+import org.layerensembles.core.reference.RefArrays;
 
 /**
  * Max, average and global-average pooling on [N, C, H, W], forward and backward, with PyTorch's
@@ -17,8 +18,12 @@ import org.layerensembles.core.backend.Pool2dParams;
  *
  * <p>Work is split over the N*C planes: each task owns whole planes, so the scatter-adds of the
  * backward passes never race and their summation order is fixed (bit-identical results on any
- * number of threads). The 2x2 stride-2 unpadded max pool of U-Nets has a Vector API path
- * ({@link MaxPool2x2}); other parameters take the scalar path here.
+ * number of threads). Forward paths, fastest first: the U-Net's 2x2 stride-2 unpadded max pool
+ * ({@link MaxPool2x2}); any window with a horizontal stride of 1 or 2, padding included
+ * ({@link VectorPool}, on a padded scratch copy of each plane; e.g. ResNet's 3x3 stride-2 pad-1
+ * max pool); and the scalar loops here, for other strides and for the last {@code OW mod L}
+ * outputs of each row. Backward passes are scalar scatter-adds, global average pooling is
+ * vectorised.
  */
 final class CpuPooling {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
@@ -149,13 +154,14 @@ final class CpuPooling {
             for (int plane = first; plane < last; plane++) {
                 long xo = (long) plane * area;
                 gxs.asSlice(xo * 4, area * 4L).fill((byte) 0);
-                long yo = (long) plane * g.outPlane();
-                for (int k = 0; k < g.outPlane(); k++) {
+                final int outPlane = g.outPlane();
+                final long yo = (long) plane * outPlane;
+                for (int k = 0; k < outPlane; k++) {
                     int at = is.getAtIndex(I32, ic.offset() + yo + k);
                     if (at < 0 || at >= area) {
-                        throw new IllegalArgumentException(op + ": index " + at + " at " + Arrays.toString(
-                                org.layerensembles.core.reference.RefArrays.unflat(gy, yo + k))
-                                + " is outside the input plane " + g.h + "x" + g.w);
+                        throw new IllegalArgumentException(op + ": index " + at + " at "
+                                + Arrays.toString(RefArrays.unflat(gy, yo + k)) + " is outside the input plane "
+                                + g.h + "x" + g.w);
                     }
                     long dst = xo + at;
                     gxs.setAtIndex(F32, dst, gxs.getAtIndex(F32, dst) + gys.getAtIndex(F32, gyc.offset() + yo + k));
@@ -296,7 +302,7 @@ final class CpuPooling {
         MemorySegment ys = y.segment();
         forPlanes(g, null, (first, last, pad) -> {
             for (int plane = first; plane < last; plane++) {
-                double sum = VectorRows.sum(xs, xc.offset() + (long) plane * g.inPlane(), g.inPlane());
+                double sum = PlaneRows.sum(xs, xc.offset() + (long) plane * g.inPlane(), g.inPlane());
                 ys.setAtIndex(F32, plane, (float) (sum / g.inPlane()));
             }
         });
@@ -317,7 +323,7 @@ final class CpuPooling {
         forPlanes(g, null, (first, last, pad) -> {
             for (int plane = first; plane < last; plane++) {
                 float share = gys.getAtIndex(F32, gyc.offset() + plane) / g.inPlane();
-                VectorRows.fill(gxs, (long) plane * g.inPlane(), g.inPlane(), share);
+                PlaneRows.fill(gxs, (long) plane * g.inPlane(), g.inPlane(), share);
             }
         });
         return gx;
@@ -385,8 +391,8 @@ final class CpuPooling {
         /** Sets the border (never overwritten by {@link #copyInterior}) to {@code value}. */
         void fillBorder(float value) {
             int pw = width();
-            VectorRows.fill(segment, offset, padH * pw, value);
-            VectorRows.fill(segment, offset + (long) (padH + h) * pw, padH * pw, value);
+            PlaneRows.fill(segment, offset, padH * pw, value);
+            PlaneRows.fill(segment, offset + (long) (padH + h) * pw, padH * pw, value);
             for (int r = padH; r < padH + h; r++) {
                 long row = offset + (long) r * pw;
                 for (int c = 0; c < padW; c++) {

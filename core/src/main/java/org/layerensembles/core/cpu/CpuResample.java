@@ -144,7 +144,7 @@ final class CpuResample {
             }
         }
         for (int i = 0; i < oh; i++) {
-            VectorRows.blend(ys, yo + (long) i * ow, rows, rowsOff + (long) ty.i0[i] * ow, ty.w0[i],
+            PlaneRows.blend(ys, yo + (long) i * ow, rows, rowsOff + (long) ty.i0[i] * ow, ty.w0[i],
                     rowsOff + (long) ty.i1[i] * ow, ty.w1[i], ow);
         }
     }
@@ -168,9 +168,9 @@ final class CpuResample {
         rows.asSlice(rowsOff * 4, (long) h * ow * 4).fill((byte) 0);
         for (int i = 0; i < oh; i++) {
             long src = go + (long) i * ow;
-            VectorRows.axpy(rows, rowsOff + (long) ty.i0[i] * ow, gys, src, nearest ? 1f : ty.w0[i], ow);
+            PlaneRows.axpy(rows, rowsOff + (long) ty.i0[i] * ow, gys, src, nearest ? 1f : ty.w0[i], ow);
             if (!nearest) {
-                VectorRows.axpy(rows, rowsOff + (long) ty.i1[i] * ow, gys, src, ty.w1[i], ow);
+                PlaneRows.axpy(rows, rowsOff + (long) ty.i1[i] * ow, gys, src, ty.w1[i], ow);
             }
         }
         // Pass 2 (transposed horizontal): scatter each row along W.

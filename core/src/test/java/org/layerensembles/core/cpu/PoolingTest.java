@@ -119,9 +119,11 @@ class PoolingTest {
     /**
      * ND4J's MaxPooling2D: NCHW via isNHWC(false), VALID padding mode with explicit pH/pW (ND4J's
      * floor-mode output size, same as PyTorch's), dilation 1. ND4J takes the max over the
-     * window's real elements, which equals PyTorch's -infinity padding. ND4J's max_pool_with_argmax
-     * is TF-style (NHWC, int64 flat indices) and did not run on NCHW here, so indices are checked
-     * against the twin only.
+     * window's real elements, which equals PyTorch's -infinity padding. ND4J cannot give indices:
+     * in 1.0.0-M2.1 max_pool_with_argmax's shape function returns the input's shape (pooled-shape
+     * outputs are rejected, and the MaxPoolWithArgmax class leaves them unfilled). So indices are
+     * checked against the twin here, and indirectly against ND4J by maxpool2d_bp in
+     * {@link #backwardMatchesNd4j}, which routes gradients to the maxima.
      */
     @Test
     void maxPoolMatchesNd4j() {
@@ -226,6 +228,41 @@ class PoolingTest {
                         1e-6, 1e-5);
             }
         }
+    }
+
+    /**
+     * ND4J's maxpool2d_bp and avgpool2d_bp (DynamicCustomOp, inputs x and dL/dy, the same integer
+     * arguments as the forward ops: kernel, stride, padding, dilation 1, VALID mode, "extra" as
+     * the average divisor flag, NCHW). Max pooling's inputs come from random floats, where ties
+     * are improbable (ND4J's tie rule is not PyTorch's concern here).
+     */
+    @Test
+    void backwardMatchesNd4j() {
+        int seed = 700;
+        for (int[] shape : SHAPES) {
+            for (Pool2dParams p : withBothDivisors()) {
+                NDArray x = TestData.array(seed++, shape);
+                int[] outShape = p.outputShape("test", shape);
+                NDArray gy = TestData.array(seed++, outShape);
+                String what = label("backward vs ND4J", x, p);
+                Compare.assertClose("max " + what, nd4jBackward("maxpool2d_bp", x, gy, p),
+                        CPU.maxPool2dBackward(gy, CPU.maxPool2d(x, p).indices(), shape), 1e-6, 1e-5);
+                Compare.assertClose("avg " + what, nd4jBackward("avgpool2d_bp", x, gy, p),
+                        CPU.avgPool2dBackward(gy, shape, p), 1e-6, 1e-5);
+            }
+        }
+    }
+
+    private static double[] nd4jBackward(String opName, NDArray x, NDArray gy, Pool2dParams p) {
+        INDArray out = Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT,
+                java.util.Arrays.stream(x.shape()).asLongStream().toArray());
+        Nd4j.exec(org.nd4j.linalg.api.ops.DynamicCustomOp.builder(opName)
+                .addInputs(nd4j(x), nd4j(gy))
+                .addOutputs(out)
+                .addIntegerArguments(p.kernelH(), p.kernelW(), p.strideH(), p.strideW(), p.padH(), p.padW(),
+                        1, 1, 0, p.countIncludePad() ? 1 : 0, 0)
+                .build());
+        return doubles(out);
     }
 
     // ---- global average pooling

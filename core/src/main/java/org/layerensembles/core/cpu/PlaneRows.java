@@ -7,17 +7,17 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Unit-stride float loops on native memory shared by the pooling and resampling kernels. All
- * offsets are in elements. Each loop visits elements in a fixed order, so results do not depend
- * on threads.
+ * Unit-stride float loops over rows of [H, W] planes in native memory, shared by the pooling and
+ * resampling kernels. All offsets are in elements. Each loop visits elements in a fixed order, so
+ * results do not depend on threads.
  */
-final class VectorRows {
+final class PlaneRows {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
 
-    private VectorRows() {
+    private PlaneRows() {
     }
 
     /** Sum of n floats: four float vector accumulators, their lanes then combined in double. */

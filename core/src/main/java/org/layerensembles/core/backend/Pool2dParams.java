@@ -4,9 +4,11 @@ import org.layerensembles.core.Shapes;
 
 /**
  * Window, stride and padding of 2-D pooling on [N, C, H, W], with PyTorch's rules: padding at
- * most half the window; output OH = (H + 2*padH - kernelH) / strideH + 1 (floor mode). For max
- * pooling the padding counts as -infinity; for average pooling {@code countIncludePad} says
- * whether padded zeros count in the divisor (PyTorch's default: true).
+ * most half the window; output OH = (H + 2*padH - kernelH) / strideH + 1 (floor mode, PyTorch's
+ * default {@code ceil_mode=False}; no dilation). For max pooling the padding counts as -infinity
+ * (so every window, which always holds at least one real element, takes its max over real
+ * elements); for average pooling {@code countIncludePad} says whether padded zeros count in the
+ * divisor (PyTorch's default: true, divisor kH*kW; false: the number of real elements).
  */
 public record Pool2dParams(int kernelH, int kernelW, int strideH, int strideW, int padH, int padW,
                            boolean countIncludePad) {
@@ -31,9 +33,16 @@ public record Pool2dParams(int kernelH, int kernelW, int strideH, int strideW, i
         return new Pool2dParams(kernel, kernel, stride, stride, pad, pad, true);
     }
 
+    /**
+     * [N, C, OH, OW] for an input of this shape; throws naming {@code op} when the input is not
+     * rank 4, has an empty plane, or is smaller than the window after padding.
+     */
     public int[] outputShape(String op, int[] input) {
         if (input.length != 4) {
             throw new IllegalArgumentException(op + ": input must be [N, C, H, W], got " + Shapes.str(input));
+        }
+        if (input[2] < 1 || input[3] < 1) {
+            throw new IllegalArgumentException(op + ": input planes must not be empty, got " + Shapes.str(input));
         }
         int paddedH = input[2] + 2 * padH;
         int paddedW = input[3] + 2 * padW;

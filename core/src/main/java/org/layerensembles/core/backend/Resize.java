@@ -3,16 +3,25 @@ package org.layerensembles.core.backend;
 import org.layerensembles.core.Shapes;
 
 /**
- * How to resample [N, C, H, W] spatially, with PyTorch's {@code interpolate} semantics.
+ * How to resample [N, C, H, W] spatially, with the semantics of PyTorch's {@code F.interpolate}
+ * on the CPU (modes 'nearest' and 'bilinear', {@code recompute_scale_factor} left unset).
  *
  * <p>Either an output size, or scale factors (output = floor(input * scale)). Source coordinate
  * of output pixel d along an axis, with ratio r = 1/scale when a scale was given and
  * in/out otherwise:
  * <ul>
- *   <li>NEAREST: src = min(floor(d * r), in - 1);</li>
- *   <li>BILINEAR, alignCorners: src = d * (in - 1) / (out - 1) (0 when out = 1);</li>
+ *   <li>output extent == input extent: src = d, a copy, whatever the scale factor (PyTorch's
+ *       shortcut; e.g. scale 1.2 on 3 pixels gives 3 pixels, copied);</li>
+ *   <li>NEAREST: src = d / 2 (integer) when out == 2 * in (PyTorch CPU's shortcut), otherwise
+ *       src = min(floor(d * r), in - 1), with r and d * r in float32 as PyTorch computes them;</li>
+ *   <li>BILINEAR, alignCorners: src = d * (in - 1) / (out - 1) (0 when out = 1); the scale
+ *       factor only sets the output size;</li>
  *   <li>BILINEAR, not alignCorners: src = max(0, (d + 0.5) * r - 0.5).</li>
  * </ul>
+ * Bilinear reads pixels i0 = min(floor(src), in - 1) and i1 = min(i0 + 1, in - 1) with weights
+ * 1 - t and t, t = src - i0. (PyTorch's CUDA nearest kernel lacks the out == 2 * in shortcut,
+ * so with a scale factor in (2, 2 + 1/in) GPU PyTorch can pick other pixels than CPU PyTorch and
+ * this.)
  *
  * @param scaleH NaN when the output size is given
  */
@@ -44,9 +53,13 @@ public record Resize(Mode mode, int outH, int outW, double scaleH, double scaleW
         return !Double.isNaN(scaleH);
     }
 
+    /** [N, C, OH, OW] for an input of this shape; throws naming {@code op} on a bad input or an empty output. */
     public int[] outputShape(String op, int[] input) {
         if (input.length != 4) {
             throw new IllegalArgumentException(op + ": input must be [N, C, H, W], got " + Shapes.str(input));
+        }
+        if (input[2] < 1 || input[3] < 1) {
+            throw new IllegalArgumentException(op + ": input planes must not be empty, got " + Shapes.str(input));
         }
         int h = byScale() ? (int) Math.floor(input[2] * scaleH) : outH;
         int w = byScale() ? (int) Math.floor(input[3] * scaleW) : outW;

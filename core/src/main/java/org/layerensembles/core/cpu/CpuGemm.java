@@ -100,17 +100,23 @@ public final class CpuGemm {
         }
         Operands o = new Operands(k, a, aOff, aRs, aCs, b, bOff, bRs, bCs, c, cOff, ldc, accumulate);
         long flops = 2L * m * n * k;
-        int tasks = !parallel || flops < PARALLEL_FLOPS ? 1 : flops < 8 * PARALLEL_FLOPS ? 2 : 4;
+        int tasks = !parallel || flops < PARALLEL_FLOPS ? 1 : flops < 256 * PARALLEL_FLOPS ? 2 : 4;
         int colPanels = (n + NR - 1) / NR;
         int rowPanels = (m + MR - 1) / MR;
+        // Splitting the columns makes every task pack all of A; splitting the rows makes every
+        // task pack all of B. A row-major B packs with plain vector copies, about four times
+        // cheaper per element than the scalar packing of anything else.
+        double extraPackingIfColumns = (double) m * k;
+        double extraPackingIfRows = (double) k * n * (bCs == 1 ? 0.25 : 1);
+        boolean byRows = rowPanels >= tasks && (colPanels < tasks || extraPackingIfRows < extraPackingIfColumns);
         if (tasks == 1 || (colPanels < 2 && rowPanels < 2)) {
             block(o, 0, m, 0, n);
-        } else if (colPanels >= tasks || colPanels >= rowPanels) {
+        } else if (byRows) {
+            int chunk = ceilDiv(rowPanels, tasks) * MR;
+            Parallel.forEach(ceilDiv(m, chunk), t -> block(o, t * chunk, Math.min(m, (t + 1) * chunk), 0, n));
+        } else {
             int chunk = ceilDiv(colPanels, Math.min(tasks, colPanels)) * NR;
             Parallel.forEach(ceilDiv(n, chunk), t -> block(o, 0, m, t * chunk, Math.min(n, (t + 1) * chunk)));
-        } else {
-            int chunk = ceilDiv(rowPanels, Math.min(tasks, rowPanels)) * MR;
-            Parallel.forEach(ceilDiv(m, chunk), t -> block(o, t * chunk, Math.min(m, (t + 1) * chunk), 0, n));
         }
     }
 
@@ -128,14 +134,17 @@ public final class CpuGemm {
     private static void block(Operands o, int i0, int i1, int j0, int j1) {
         Scratch s = SCRATCH.get();
         int k = o.k;
+        // Row blocks of at most MC rows, as even as whole micro-panels allow.
+        int rowBlocks = ceilDiv(i1 - i0, MC);
+        int mcEven = ceilDiv(ceilDiv(i1 - i0, rowBlocks), MR) * MR;
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             for (int pc = 0; pc < k; pc += KC) {
                 int kc = Math.min(KC, k - pc);
                 CpuGemmPacking.packB(o.b, o.bOff + pc * o.bRs + jc * o.bCs, o.bRs, o.bCs, kc, nc, s.b);
                 boolean add = o.accumulate || pc > 0;
-                for (int ic = i0; ic < i1; ic += MC) {
-                    int mc = Math.min(MC, i1 - ic);
+                for (int ic = i0; ic < i1; ic += mcEven) {
+                    int mc = Math.min(mcEven, i1 - ic);
                     CpuGemmPacking.packA(o.a, o.aOff + ic * o.aRs + pc * o.aCs, o.aRs, o.aCs, mc, kc, s.a);
                     macroKernel(s, mc, nc, kc, o.c, o.cOff + ic * o.ldc + jc, o.ldc, add);
                 }

@@ -4,6 +4,7 @@ import static org.layerensembles.core.cpu.BinaryKernels.F;
 import static org.layerensembles.core.cpu.BinaryKernels.NATIVE;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -99,15 +100,17 @@ final class BinaryLoops {
         }
     }
 
+    /**
+     * A scalar loop on Math.pow (in double, rounded to float; the same as {@link BinaryKernels#apply}):
+     * the Vector API's POW uses SVML in C2-compiled code but Math.pow per lane in the interpreter and
+     * C1, so its bits would depend on the JIT tier. Math.pow itself is one stub (StubRoutines::dpow)
+     * shared by the interpreter, C1 and C2.
+     */
     private static void pow(MemorySegment a, long oa, MemorySegment b, long ob, MemorySegment out, long oo, int n) {
-        int i = 0;
-        for (int e = F.loopBound(n); i < e; i += F.length()) {
-            at(a, oa + i).lanewise(VectorOperators.POW, at(b, ob + i)).intoMemorySegment(out, (oo + i) * 4, NATIVE);
-        }
-        if (i < n) {
-            VectorMask<Float> m = F.indexInRange(i, n);
-            at(a, oa + i, m).lanewise(VectorOperators.POW, at(b, ob + i, m))
-                    .intoMemorySegment(out, (oo + i) * 4, NATIVE, m);
+        for (int i = 0; i < n; i++) {
+            float x = a.getAtIndex(ValueLayout.JAVA_FLOAT, oa + i);
+            float y = b.getAtIndex(ValueLayout.JAVA_FLOAT, ob + i);
+            out.setAtIndex(ValueLayout.JAVA_FLOAT, oo + i, (float) Math.pow(x, y));
         }
     }
 

@@ -36,17 +36,17 @@ final class UnaryKernels {
         }
     }
 
-    /** The scalar form, for strided rows; the same formulas as {@link UnaryLoops}. */
+    /** The scalar form, for strided rows: the same bits as {@link UnaryLoops}' vector lanes. */
     static float apply(UnaryOp op, float v) {
         return switch (op) {
             case NEG -> -v;
-            case EXP -> (float) Math.exp(v);
-            case LOG -> (float) Math.log(v);
+            case EXP -> ExpLog.exp(v);
+            case LOG -> ExpLog.log(v);
             case SQRT -> (float) Math.sqrt(v);
             case ABS -> Math.abs(v);
             case RELU -> Math.max(v, 0f);
-            case SIGMOID -> 1f / ((float) Math.exp(-v) + 1f);
-            case TANH -> (float) Math.tanh(v);
+            case SIGMOID -> ExpLog.sigmoid(v);
+            case TANH -> ExpLog.tanh(v);
         };
     }
 

@@ -12,7 +12,8 @@ import org.layerensembles.core.backend.UnaryOp;
 
 /**
  * One Vector API loop per unary op, and one per gradient, over contiguous rows (offsets in
- * elements, the last partial vector masked). One loop per op for the reason given in
+ * elements, the last partial vector masked); {@link UnaryKernels#apply} is the scalar form with
+ * the same bits. One loop per op for the reason given in
  * {@link BinaryLoops}: a shared loop calling a big switch gets its vectors boxed.
  */
 final class UnaryLoops {
@@ -23,8 +24,9 @@ final class UnaryLoops {
     }
 
     /**
-     * out[i] = op(x[i]). sigmoid = 1 / (1 + e^-x): e^-x overflows to +inf below -88, giving 0,
-     * not NaN.
+     * out[i] = op(x[i]). exp, log, sigmoid and tanh come from {@link ExpLog} (not the Vector
+     * API's EXP/LOG/TANH, whose bits depend on the JIT tier); sigmoid = 1 / (1 + e^-x) gives 0,
+     * not NaN, below -88.
      */
     static void forward(UnaryOp op, MemorySegment x, long ox, MemorySegment out, long oo, int n) {
         switch (op) {
@@ -74,12 +76,12 @@ final class UnaryLoops {
         int i = 0;
         for (int e = F.loopBound(n); i < e; i += F.length()) {
             FloatVector v = at(x, ox + i);
-            v.lanewise(VectorOperators.EXP).intoMemorySegment(out, (oo + i) * 4, NATIVE);
+            ExpLog.exp(v).intoMemorySegment(out, (oo + i) * 4, NATIVE);
         }
         if (i < n) {
             VectorMask<Float> m = F.indexInRange(i, n);
             FloatVector v = at(x, ox + i, m);
-            v.lanewise(VectorOperators.EXP).intoMemorySegment(out, (oo + i) * 4, NATIVE, m);
+            ExpLog.exp(v).intoMemorySegment(out, (oo + i) * 4, NATIVE, m);
         }
     }
 
@@ -87,12 +89,12 @@ final class UnaryLoops {
         int i = 0;
         for (int e = F.loopBound(n); i < e; i += F.length()) {
             FloatVector v = at(x, ox + i);
-            v.lanewise(VectorOperators.LOG).intoMemorySegment(out, (oo + i) * 4, NATIVE);
+            ExpLog.log(v).intoMemorySegment(out, (oo + i) * 4, NATIVE);
         }
         if (i < n) {
             VectorMask<Float> m = F.indexInRange(i, n);
             FloatVector v = at(x, ox + i, m);
-            v.lanewise(VectorOperators.LOG).intoMemorySegment(out, (oo + i) * 4, NATIVE, m);
+            ExpLog.log(v).intoMemorySegment(out, (oo + i) * 4, NATIVE, m);
         }
     }
 
@@ -139,13 +141,12 @@ final class UnaryLoops {
         int i = 0;
         for (int e = F.loopBound(n); i < e; i += F.length()) {
             FloatVector v = at(x, ox + i);
-            ONE.div(v.neg().lanewise(VectorOperators.EXP).add(ONE)).intoMemorySegment(out, (oo + i) * 4, NATIVE);
+            ExpLog.sigmoid(v).intoMemorySegment(out, (oo + i) * 4, NATIVE);
         }
         if (i < n) {
             VectorMask<Float> m = F.indexInRange(i, n);
             FloatVector v = at(x, ox + i, m);
-            ONE.div(v.neg().lanewise(VectorOperators.EXP).add(ONE))
-                    .intoMemorySegment(out, (oo + i) * 4, NATIVE, m);
+            ExpLog.sigmoid(v).intoMemorySegment(out, (oo + i) * 4, NATIVE, m);
         }
     }
 
@@ -153,12 +154,12 @@ final class UnaryLoops {
         int i = 0;
         for (int e = F.loopBound(n); i < e; i += F.length()) {
             FloatVector v = at(x, ox + i);
-            v.lanewise(VectorOperators.TANH).intoMemorySegment(out, (oo + i) * 4, NATIVE);
+            ExpLog.tanh(v).intoMemorySegment(out, (oo + i) * 4, NATIVE);
         }
         if (i < n) {
             VectorMask<Float> m = F.indexInRange(i, n);
             FloatVector v = at(x, ox + i, m);
-            v.lanewise(VectorOperators.TANH).intoMemorySegment(out, (oo + i) * 4, NATIVE, m);
+            ExpLog.tanh(v).intoMemorySegment(out, (oo + i) * 4, NATIVE, m);
         }
     }
 

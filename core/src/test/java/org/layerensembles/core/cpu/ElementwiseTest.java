@@ -27,8 +27,8 @@ import org.layerensembles.core.testing.FiniteDifferences;
 /**
  * Fast elementwise kernels against the double-precision twin ({@link ElementwiseRef}).
  *
- * <p>Tolerances: one float32 op rounds to within 2^-24 relative; the Vector API's exp, log,
- * tanh and pow are within 1-2.5 ulp, sigmoid chains three ops. So forward results must be
+ * <p>Tolerances: one float32 op rounds to within 2^-24 relative; exp, log and tanh
+ * ({@link ExpLog}) are within 2 ulp, pow (Math.pow in double) within 1, sigmoid chains three ops. So forward results must be
  * within atol 1e-6 + rtol 1e-6 (about 16 ulp) of the twin. Gradients made from a float32
  * forward output (y) carry its rounding too: atol 1e-6 + rtol 1e-5. Finite differences of the
  * twin (double, h = 1e-6, error O(h^2) plus roundoff ~1e-10) must match the twin's analytic

@@ -46,12 +46,13 @@ public final class SeededRandom {
 
     /**
      * A standard normal value (Box-Muller over draws 2i and 2i+1; the first uniform is moved to
-     * (0, 1] so the logarithm is finite).
+     * (0, 1] so the logarithm is finite). StrictMath makes the bits the same on every JVM,
+     * JIT tier and machine.
      */
     public static double normal(long seed, long index) {
         double u1 = 1.0 - uniform(seed, 2 * index);
         double u2 = uniform(seed, 2 * index + 1);
-        return Math.sqrt(-2.0 * Math.log(u1)) * Math.cos(TWO_PI * u2);
+        return StrictMath.sqrt(-2.0 * StrictMath.log(u1)) * StrictMath.cos(TWO_PI * u2);
     }
 
     private static long mix(long z) {

@@ -30,8 +30,8 @@ import org.layerensembles.core.backend.Conv2dParams;
 final class CpuConv2d {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
     private static final ByteOrder NO = ByteOrder.nativeOrder();
-    /** Largest column block a task builds at once (1 MB). */
-    private static final int SCRATCH_FLOATS = 1 << 18;
+    /** Largest column block a task builds at once (512 KB, half an L2 here). */
+    private static final int SCRATCH_FLOATS = 1 << 17;
     /** Output positions a backward-weights task reduces over before its partial is combined. */
     private static final int POSITIONS_PER_WEIGHT_TASK = 4096;
     /** Target rows (channels x taps) of a backward-data task. */

@@ -40,9 +40,16 @@ final class CpuConv2d {
     private CpuConv2d() {
     }
 
-    /** Output positions per column block for a column matrix of {@code rows} rows. */
+    /** Column blocks are whole multiples of this many positions. */
+    private static final int POSITION_GRAIN = 64;
+
+    /**
+     * Output positions per column block for a column matrix of {@code rows} rows. A function of
+     * the sizes only (not of the vector width either), so that sums that run over blocks
+     * (backward weights) add in the same order on every machine.
+     */
     private static int chunk(int rows, int positions) {
-        int c = Math.max(CpuGemm.NR, SCRATCH_FLOATS / Math.max(rows, 1) / CpuGemm.NR * CpuGemm.NR);
+        int c = Math.max(POSITION_GRAIN, SCRATCH_FLOATS / Math.max(rows, 1) / POSITION_GRAIN * POSITION_GRAIN);
         return Math.max(1, Math.min(c, positions));
     }
 

@@ -155,10 +155,9 @@ public final class CpuGemm {
         }
     }
 
-    /** All micro-tiles of one packed A block times one packed B panel. */
     /**
-     * All micro-tiles of rows [0, mc) of A (read at byte offset {@code aStart} with the given row
-     * and depth strides in bytes: either a packed block or A itself) times one packed B panel.
+     * All micro-tiles of rows [0, mc) of A (read in place from byte offset {@code aStart} with
+     * the given row and depth strides in bytes) times one packed B panel.
      */
     private static void macroKernel(Scratch s, MemorySegment a, long aStart, long aRowBytes, long aDepthBytes,
                                     int mc, int nc, int kc, MemorySegment c, long cOff, long ldc,
@@ -222,10 +221,11 @@ public final class CpuGemm {
     }
 
     /**
-     * The 6 x (4 vectors) micro-kernel: C tile (+)= packed A panel (kc x 6) times packed B panel
-     * (kc x 4L), k not unrolled (unrolling makes the full register file spill). The accumulators
-     * go to a scratch tile rather than to helper methods: a vector passed to a method that is
-     * not inlined is boxed and its operations fall back to scalar Java (10x slower).
+     * The 6 x (4 vectors) micro-kernel: tile = A rows (6 x kc, read through its strides) times
+     * a packed B micro-panel (kc x 4L), k not unrolled (unrolling makes the full register file
+     * spill). The accumulators go to a scratch tile rather than to helper methods: a vector
+     * passed to a method that is not inlined is boxed and its operations fall back to scalar Java
+     * (10x slower).
      */
     private static void kernel6x4(MemorySegment a, long ao, long aRow, long aDepth, int rows,
                                   MemorySegment bp, long bo, int kc, MemorySegment t) {

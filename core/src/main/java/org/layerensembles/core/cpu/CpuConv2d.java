@@ -30,8 +30,8 @@ import org.layerensembles.core.backend.Conv2dParams;
 final class CpuConv2d {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
     private static final ByteOrder NO = ByteOrder.nativeOrder();
-    /** Largest column block a task builds at once (1 MB). */
-    private static final int SCRATCH_FLOATS = 1 << 18;
+    /** Largest column block a task builds at once (512 KB, half an L2 here). */
+    private static final int SCRATCH_FLOATS = 1 << 17;
     /** Output positions a backward-weights task reduces over before its partial is combined. */
     private static final int POSITIONS_PER_WEIGHT_TASK = 4096;
     /** Target rows (channels x taps) of a backward-data task. */
@@ -40,9 +40,16 @@ final class CpuConv2d {
     private CpuConv2d() {
     }
 
-    /** Output positions per column block for a column matrix of {@code rows} rows. */
+    /** Column blocks are whole multiples of this many positions. */
+    private static final int POSITION_GRAIN = 64;
+
+    /**
+     * Output positions per column block for a column matrix of {@code rows} rows. A function of
+     * the sizes only (not of the vector width either), so that sums that run over blocks
+     * (backward weights) add in the same order on every machine.
+     */
     private static int chunk(int rows, int positions) {
-        int c = Math.max(CpuGemm.NR, SCRATCH_FLOATS / Math.max(rows, 1) / CpuGemm.NR * CpuGemm.NR);
+        int c = Math.max(POSITION_GRAIN, SCRATCH_FLOATS / Math.max(rows, 1) / POSITION_GRAIN * POSITION_GRAIN);
         return Math.max(1, Math.min(c, positions));
     }
 

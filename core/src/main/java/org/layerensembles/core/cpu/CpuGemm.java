@@ -12,13 +12,19 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code C[m x n] = A[m x k] * B[k x n]} (or {@code C +=} it).
  *
  * <p>Loops, outermost first: column blocks of {@link #NC} columns (jc), depth blocks of
- * {@link #KC} (pc; a B panel is packed here), row blocks of {@link #MC} (ic; an A block is packed
- * here), then micro-panels of {@link #NR} columns and {@link #MR} rows, each an
- * {@code MR x NR} tile of C held in registers by the micro-kernel while it walks the depth.
- * Packing lays both operands out k-major in the exact order the micro-kernel reads them and pads
- * edges with zeros, so the kernel never branches; edge tiles go through a small scratch tile.
- * Operands are given by a segment, an offset and a row and a column stride (in elements), so a
- * transposed operand costs nothing but a different packing order.
+ * {@link #KC} (pc; the B panel is packed here, k-major in micro-panels of {@link #NR} columns,
+ * zero-padded at the edge), row blocks of at most {@link #MC} rows (ic), then micro-panels of NR
+ * columns and {@link #MR} rows, each an {@code MR x NR} tile of C held in registers by the
+ * micro-kernel while it walks the depth. Operands are given by a segment, an offset and a row and
+ * a column stride (in elements), so a transposed operand is just swapped strides.
+ *
+ * <p>A is not packed: the micro-kernel broadcasts its six values per depth straight from A
+ * through the two strides (six sequential streams for a row-major A, six adjacent values for a
+ * transposed one). Measured on this project's machine this matched packing for a row-major A
+ * and beat it for a transposed one, whose packing costs a scalar pass. Rows past the edge of A
+ * re-read its last row and are dropped at the merge, so the kernel never branches. The kernel
+ * writes its tile to a small scratch, which is then added (or written) to C: a vector handed to
+ * a helper method that is not inlined is boxed and its operations fall back to scalar Java.
  *
  * <p>Determinism: every element of C is summed in the same order whatever the threads or the
  * task split: depth blocks of {@link #KC} in increasing order, each block accumulated from zero
@@ -27,7 +33,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>The micro-kernel is 6 rows x 4 vectors (6 x 64 floats on AVX-512: 24 accumulators, 4 B
  * vectors and a broadcast in 32 registers), or 6 x 2 vectors where the preferred vectors are
  * 256 bits or narrower (AVX2 has 16 registers). It is kept small: a big method may miss C2
- * compilation (CPU-KERNELS.md, "tiered-compilation trap").
+ * compilation (CPU-KERNELS.md, "tiered-compilation trap"; a variant that merged into C inside
+ * the kernel, at 2 KB of bytecode, fell into it and ran at 1 GFLOP/s).
  */
 public final class CpuGemm {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -43,7 +50,7 @@ public final class CpuGemm {
     public static final int NR = NV * L;
     /** Depth of a packed block. */
     public static final int KC = 256;
-    /** Rows of a packed A block (a multiple of MR). */
+    /** Rows of A per row block (a multiple of MR): one block's rows stay in L2 across the panel. */
     public static final int MC = 252;
     /** Columns of a packed B panel (a multiple of NR). */
     public static final int NC = Math.max(512 / NR, 1) * NR;
@@ -53,15 +60,13 @@ public final class CpuGemm {
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-    /** Packing buffers of one thread, allocated once and reused by every call on it. */
+    /** Packed B panel and edge tile of one thread, allocated once and reused by every call on it. */
     private static final class Scratch {
-        final MemorySegment a;
         final MemorySegment b;
         final MemorySegment tile;
 
         Scratch() {
             Arena arena = Arena.ofAuto();
-            a = arena.allocate((long) MC * KC * 4, 64);
             b = arena.allocate((long) KC * NC * 4, 64);
             tile = arena.allocate((long) MR * NR * 4, 64);
         }
@@ -103,12 +108,9 @@ public final class CpuGemm {
         int tasks = !parallel || flops < PARALLEL_FLOPS ? 1 : flops < 256 * PARALLEL_FLOPS ? 2 : 4;
         int colPanels = (n + NR - 1) / NR;
         int rowPanels = (m + MR - 1) / MR;
-        // Splitting the columns makes every task pack all of A; splitting the rows makes every
-        // task pack all of B. A row-major B packs with plain vector copies, about four times
-        // cheaper per element than the scalar packing of anything else.
-        double extraPackingIfColumns = (double) m * k;
-        double extraPackingIfRows = (double) k * n * (bCs == 1 ? 0.25 : 1);
-        boolean byRows = rowPanels >= tasks && (colPanels < tasks || extraPackingIfRows < extraPackingIfColumns);
+        // Tasks split the columns (each packs its own part of B); with too few column panels they
+        // split the rows instead, and each packs all of B.
+        boolean byRows = colPanels < tasks && rowPanels > colPanels;
         if (tasks == 1 || (colPanels < 2 && rowPanels < 2)) {
             block(o, 0, m, 0, n);
         } else if (byRows) {
@@ -145,15 +147,20 @@ public final class CpuGemm {
                 boolean add = o.accumulate || pc > 0;
                 for (int ic = i0; ic < i1; ic += mcEven) {
                     int mc = Math.min(mcEven, i1 - ic);
-                    CpuGemmPacking.packA(o.a, o.aOff + ic * o.aRs + pc * o.aCs, o.aRs, o.aCs, mc, kc, s.a);
-                    macroKernel(s, mc, nc, kc, o.c, o.cOff + ic * o.ldc + jc, o.ldc, add);
+                    long aStart = o.aOff + ic * o.aRs + pc * o.aCs;
+                    macroKernel(s, o.a, aStart * 4, o.aRs * 4, o.aCs * 4, mc, nc, kc,
+                            o.c, o.cOff + ic * o.ldc + jc, o.ldc, add);
                 }
             }
         }
     }
 
-    /** All micro-tiles of one packed A block times one packed B panel. */
-    private static void macroKernel(Scratch s, int mc, int nc, int kc, MemorySegment c, long cOff, long ldc,
+    /**
+     * All micro-tiles of rows [0, mc) of A (read in place from byte offset {@code aStart} with
+     * the given row and depth strides in bytes) times one packed B panel.
+     */
+    private static void macroKernel(Scratch s, MemorySegment a, long aStart, long aRowBytes, long aDepthBytes,
+                                    int mc, int nc, int kc, MemorySegment c, long cOff, long ldc,
                                     boolean add) {
         long ldcBytes = ldc * 4;
         for (int jr = 0; jr < nc; jr += NR) {
@@ -161,9 +168,9 @@ public final class CpuGemm {
             long bPanel = (long) jr * kc * 4;
             for (int ir = 0; ir < mc; ir += MR) {
                 int mr = Math.min(MR, mc - ir);
-                long aPanel = (long) ir * kc * 4;
+                long aPanel = aStart + ir * aRowBytes;
                 long cPos = cOff + ir * ldc + jr;
-                microKernel(s.a, aPanel, s.b, bPanel, kc, s.tile);
+                microKernel(a, aPanel, aRowBytes, aDepthBytes, mr, s.b, bPanel, kc, s.tile);
                 if (mr == MR && nr == NR) {
                     mergeFullTile(s.tile, c, cPos * 4, ldcBytes, add);
                 } else {
@@ -174,12 +181,12 @@ public final class CpuGemm {
     }
 
     /** One micro-tile: the MR x NR product of an A and a B micro-panel, written to {@code tile}. */
-    private static void microKernel(MemorySegment ap, long ao, MemorySegment bp, long bo, int kc,
-                                    MemorySegment tile) {
+    private static void microKernel(MemorySegment a, long ao, long aRow, long aDepth, int rows,
+                                    MemorySegment bp, long bo, int kc, MemorySegment tile) {
         if (NV == 4) {
-            kernel6x4(ap, ao, bp, bo, kc, tile);
+            kernel6x4(a, ao, aRow, aDepth, rows, bp, bo, kc, tile);
         } else {
-            kernel6x2(ap, ao, bp, bo, kc, tile);
+            kernel6x2(a, ao, aRow, aDepth, rows, bp, bo, kc, tile);
         }
     }
 
@@ -214,12 +221,22 @@ public final class CpuGemm {
     }
 
     /**
-     * The 6 x (4 vectors) micro-kernel: C tile (+)= packed A panel (kc x 6) times packed B panel
-     * (kc x 4L), k not unrolled (unrolling makes the full register file spill). The accumulators
-     * go to a scratch tile rather than to helper methods: a vector passed to a method that is
-     * not inlined is boxed and its operations fall back to scalar Java (10x slower).
+     * The 6 x (4 vectors) micro-kernel: tile = A rows (6 x kc, read through its strides) times
+     * a packed B micro-panel (kc x 4L), k not unrolled (unrolling makes the full register file
+     * spill). The accumulators go to a scratch tile rather than to helper methods: a vector
+     * passed to a method that is not inlined is boxed and its operations fall back to scalar Java
+     * (10x slower).
      */
-    private static void kernel6x4(MemorySegment ap, long ao, MemorySegment bp, long bo, int kc, MemorySegment t) {
+    private static void kernel6x4(MemorySegment a, long ao, long aRow, long aDepth, int rows,
+                                  MemorySegment bp, long bo, int kc, MemorySegment t) {
+        // Row r of the tile reads A at r0 + r*aRow; rows past the edge re-read the last valid row
+        // (their results are never merged into C).
+        long r1 = ao + Math.min(1, rows - 1) * aRow;
+        long r2 = ao + Math.min(2, rows - 1) * aRow;
+        long r3 = ao + Math.min(3, rows - 1) * aRow;
+        long r4 = ao + Math.min(4, rows - 1) * aRow;
+        long r5 = ao + Math.min(5, rows - 1) * aRow;
+        long o = 0;
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c03 = c00;
         FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
         FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
@@ -231,37 +248,37 @@ public final class CpuGemm {
             FloatVector b1 = FloatVector.fromMemorySegment(S, bp, bo + VB, NO);
             FloatVector b2 = FloatVector.fromMemorySegment(S, bp, bo + 2 * VB, NO);
             FloatVector b3 = FloatVector.fromMemorySegment(S, bp, bo + 3 * VB, NO);
-            FloatVector x = FloatVector.broadcast(S, ap.get(F, ao));
+            FloatVector x = FloatVector.broadcast(S, a.get(F, ao + o));
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
             c02 = x.fma(b2, c02);
             c03 = x.fma(b3, c03);
-            x = FloatVector.broadcast(S, ap.get(F, ao + 4));
+            x = FloatVector.broadcast(S, a.get(F, r1 + o));
             c10 = x.fma(b0, c10);
             c11 = x.fma(b1, c11);
             c12 = x.fma(b2, c12);
             c13 = x.fma(b3, c13);
-            x = FloatVector.broadcast(S, ap.get(F, ao + 8));
+            x = FloatVector.broadcast(S, a.get(F, r2 + o));
             c20 = x.fma(b0, c20);
             c21 = x.fma(b1, c21);
             c22 = x.fma(b2, c22);
             c23 = x.fma(b3, c23);
-            x = FloatVector.broadcast(S, ap.get(F, ao + 12));
+            x = FloatVector.broadcast(S, a.get(F, r3 + o));
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
             c32 = x.fma(b2, c32);
             c33 = x.fma(b3, c33);
-            x = FloatVector.broadcast(S, ap.get(F, ao + 16));
+            x = FloatVector.broadcast(S, a.get(F, r4 + o));
             c40 = x.fma(b0, c40);
             c41 = x.fma(b1, c41);
             c42 = x.fma(b2, c42);
             c43 = x.fma(b3, c43);
-            x = FloatVector.broadcast(S, ap.get(F, ao + 20));
+            x = FloatVector.broadcast(S, a.get(F, r5 + o));
             c50 = x.fma(b0, c50);
             c51 = x.fma(b1, c51);
             c52 = x.fma(b2, c52);
             c53 = x.fma(b3, c53);
-            ao += MR * 4;
+            o += aDepth;
             bo += 4 * VB;
         }
         c00.intoMemorySegment(t, 0, NO);
@@ -291,7 +308,16 @@ public final class CpuGemm {
     }
 
     /** The 6 x (2 vectors) micro-kernel for machines with 16 vector registers (AVX2). */
-    private static void kernel6x2(MemorySegment ap, long ao, MemorySegment bp, long bo, int kc, MemorySegment t) {
+    private static void kernel6x2(MemorySegment a, long ao, long aRow, long aDepth, int rows,
+                                  MemorySegment bp, long bo, int kc, MemorySegment t) {
+        // Row r of the tile reads A at r0 + r*aRow; rows past the edge re-read the last valid row
+        // (their results are never merged into C).
+        long r1 = ao + Math.min(1, rows - 1) * aRow;
+        long r2 = ao + Math.min(2, rows - 1) * aRow;
+        long r3 = ao + Math.min(3, rows - 1) * aRow;
+        long r4 = ao + Math.min(4, rows - 1) * aRow;
+        long r5 = ao + Math.min(5, rows - 1) * aRow;
+        long o = 0;
         FloatVector c00 = FloatVector.zero(S), c01 = c00;
         FloatVector c10 = c00, c11 = c00;
         FloatVector c20 = c00, c21 = c00;
@@ -301,25 +327,25 @@ public final class CpuGemm {
         for (int p = 0; p < kc; p++) {
             FloatVector b0 = FloatVector.fromMemorySegment(S, bp, bo, NO);
             FloatVector b1 = FloatVector.fromMemorySegment(S, bp, bo + VB, NO);
-            FloatVector x = FloatVector.broadcast(S, ap.get(F, ao));
+            FloatVector x = FloatVector.broadcast(S, a.get(F, ao + o));
             c00 = x.fma(b0, c00);
             c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, ap.get(F, ao + 4));
+            x = FloatVector.broadcast(S, a.get(F, r1 + o));
             c10 = x.fma(b0, c10);
             c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, ap.get(F, ao + 8));
+            x = FloatVector.broadcast(S, a.get(F, r2 + o));
             c20 = x.fma(b0, c20);
             c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, ap.get(F, ao + 12));
+            x = FloatVector.broadcast(S, a.get(F, r3 + o));
             c30 = x.fma(b0, c30);
             c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(S, ap.get(F, ao + 16));
+            x = FloatVector.broadcast(S, a.get(F, r4 + o));
             c40 = x.fma(b0, c40);
             c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(S, ap.get(F, ao + 20));
+            x = FloatVector.broadcast(S, a.get(F, r5 + o));
             c50 = x.fma(b0, c50);
             c51 = x.fma(b1, c51);
-            ao += MR * 4;
+            o += aDepth;
             bo += 2 * VB;
         }
         c00.intoMemorySegment(t, 0, NO);

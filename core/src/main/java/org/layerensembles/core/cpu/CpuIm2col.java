@@ -2,6 +2,10 @@ package org.layerensembles.core.cpu;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The column matrix of a convolution and its adjoint. For channels [c0, c1) of one image and
@@ -12,6 +16,8 @@ import java.lang.foreign.ValueLayout;
  */
 final class CpuIm2col {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+    private static final ByteOrder NO = ByteOrder.nativeOrder();
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
     private CpuIm2col() {
     }
@@ -107,6 +113,17 @@ final class CpuIm2col {
         int sw = g.sw();
         int lo = iw0 >= 0 ? 0 : Math.min(run, (-iw0 + sw - 1) / sw);
         int hi = iw0 >= w ? 0 : Math.min(run, (w - iw0 + sw - 1) / sw);
+        if (sw == 1) {
+            // Unit stride: both sides contiguous, add vectors (a masked one for the tail).
+            long to = (row + iw0) * 4;
+            for (int j = lo; j < hi; j += S.length()) {
+                VectorMask<Float> m = S.indexInRange(j, hi);
+                FloatVector.fromMemorySegment(S, gx, to + j * 4L, NO, m)
+                        .add(FloatVector.fromMemorySegment(S, src, s + j * 4L, NO, m))
+                        .intoMemorySegment(gx, to + j * 4L, NO, m);
+            }
+            return;
+        }
         for (int j = lo; j < hi; j++) {
             long at = row + iw0 + (long) j * sw;
             gx.setAtIndex(F, at, gx.getAtIndex(F, at) + src.get(F, s + j * 4L));

@@ -82,7 +82,7 @@ public interface Backend {
 
     /**
      * Batched matrix product of [..., M, K] and [..., K, N] (after the optional transposes of the
-     * last two dimensions); leading dimensions broadcast. Rank 2 and rank 3 at least.
+     * last two dimensions); leading dimensions broadcast. Any rank >= 2.
      */
     NDArray matmul(NDArray a, NDArray b, boolean transposeA, boolean transposeB);
 

@@ -52,4 +52,27 @@ public record Pool2dParams(int kernelH, int kernelW, int strideH, int strideW, i
         }
         return new int[] {input[0], input[1], (paddedH - kernelH) / strideH + 1, (paddedW - kernelW) / strideW + 1};
     }
+
+    /**
+     * The real rows [h0, h1) and columns [w0, w1) of output (i, j)'s window over an h x w input,
+     * and its averaging divisor, as PyTorch computes them: the window is first clipped to the
+     * padded input (in floor mode it always fits), its size is the divisor with padding, then it
+     * is clipped to the input.
+     */
+    public Window window(int i, int j, int h, int w) {
+        int h0 = i * strideH - padH;
+        int w0 = j * strideW - padW;
+        int h1 = Math.min(h0 + kernelH, h + padH);
+        int w1 = Math.min(w0 + kernelW, w + padW);
+        int withPadding = (h1 - h0) * (w1 - w0);
+        h0 = Math.max(h0, 0);
+        w0 = Math.max(w0, 0);
+        h1 = Math.min(h1, h);
+        w1 = Math.min(w1, w);
+        return new Window(h0, h1, w0, w1, countIncludePad ? withPadding : (h1 - h0) * (w1 - w0));
+    }
+
+    /** One pooling window clipped to the input, with its divisor for average pooling. */
+    public record Window(int h0, int h1, int w0, int w1, int divisor) {
+    }
 }

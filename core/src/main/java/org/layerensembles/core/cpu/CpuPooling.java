@@ -217,15 +217,15 @@ final class CpuPooling {
         for (int i = 0; i < g.oh; i++) {
             long out = yo + (long) i * ow;
             for (int j = from; j < ow; j++) {
-                Window win = Window.of(p, i, j, g.h, w);
+                Pool2dParams.Window win = p.window(i, j, g.h, w);
                 float sum = 0;
-                for (int r = win.h0; r < win.h1; r++) {
+                for (int r = win.h0(); r < win.h1(); r++) {
                     long row = xo + (long) r * w;
-                    for (int c = win.w0; c < win.w1; c++) {
+                    for (int c = win.w0(); c < win.w1(); c++) {
                         sum += xs.getAtIndex(F32, row + c);
                     }
                 }
-                ys.setAtIndex(F32, out + j, sum / win.divisor);
+                ys.setAtIndex(F32, out + j, sum / win.divisor());
             }
         }
     }
@@ -249,10 +249,10 @@ final class CpuPooling {
                 long yo = gyc.offset() + (long) plane * g.outPlane();
                 for (int i = 0; i < g.oh; i++) {
                     for (int j = 0; j < g.ow; j++) {
-                        Window win = Window.of(p, i, j, g.h, g.w);
-                        float share = gys.getAtIndex(F32, yo + i * g.ow + j) / win.divisor;
-                        for (int r = win.h0; r < win.h1; r++) {
-                            for (int c = win.w0; c < win.w1; c++) {
+                        Pool2dParams.Window win = p.window(i, j, g.h, g.w);
+                        float share = gys.getAtIndex(F32, yo + i * g.ow + j) / win.divisor();
+                        for (int r = win.h0(); r < win.h1(); r++) {
+                            for (int c = win.w0(); c < win.w1(); c++) {
                                 long at = xo + r * g.w + c;
                                 gxs.setAtIndex(F32, at, gxs.getAtIndex(F32, at) + share);
                             }
@@ -262,25 +262,6 @@ final class CpuPooling {
             }
         });
         return gx;
-    }
-
-    /**
-     * The real part of a window and its divisor, as PyTorch computes them: clip to the padded
-     * input, take the size as the divisor with padding, then clip to the input.
-     */
-    private record Window(int h0, int h1, int w0, int w1, int divisor) {
-        static Window of(Pool2dParams p, int i, int j, int h, int w) {
-            int h0 = i * p.strideH() - p.padH();
-            int w0 = j * p.strideW() - p.padW();
-            int h1 = Math.min(h0 + p.kernelH(), h + p.padH());
-            int w1 = Math.min(w0 + p.kernelW(), w + p.padW());
-            int withPadding = (h1 - h0) * (w1 - w0);
-            h0 = Math.max(h0, 0);
-            w0 = Math.max(w0, 0);
-            h1 = Math.min(h1, h);
-            w1 = Math.min(w1, w);
-            return new Window(h0, h1, w0, w1, p.countIncludePad() ? withPadding : (h1 - h0) * (w1 - w0));
-        }
     }
 
     // ---- global average pooling

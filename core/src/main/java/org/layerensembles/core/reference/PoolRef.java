@@ -85,14 +85,14 @@ public final class PoolRef {
         for (int plane = 0; plane < planes; plane++) {
             for (int i = 0; i < oh; i++) {
                 for (int j = 0; j < ow; j++) {
-                    int[] win = window(p, i, j, h, w);
+                    Pool2dParams.Window win = p.window(i, j, h, w);
                     double sum = 0;
-                    for (int r = win[0]; r < win[1]; r++) {
-                        for (int c = win[2]; c < win[3]; c++) {
+                    for (int r = win.h0(); r < win.h1(); r++) {
+                        for (int c = win.w0(); c < win.w1(); c++) {
                             sum += x[plane * h * w + r * w + c];
                         }
                     }
-                    y[(plane * oh + i) * ow + j] = sum / win[4];
+                    y[(plane * oh + i) * ow + j] = sum / win.divisor();
                 }
             }
         }
@@ -111,10 +111,10 @@ public final class PoolRef {
         for (int plane = 0; plane < planes; plane++) {
             for (int i = 0; i < oh; i++) {
                 for (int j = 0; j < ow; j++) {
-                    int[] win = window(p, i, j, h, w);
-                    double g = gradY[(plane * oh + i) * ow + j] / win[4];
-                    for (int r = win[0]; r < win[1]; r++) {
-                        for (int c = win[2]; c < win[3]; c++) {
+                    Pool2dParams.Window win = p.window(i, j, h, w);
+                    double g = gradY[(plane * oh + i) * ow + j] / win.divisor();
+                    for (int r = win.h0(); r < win.h1(); r++) {
+                        for (int c = win.w0(); c < win.w1(); c++) {
                             gx[plane * h * w + r * w + c] += g;
                         }
                     }
@@ -122,25 +122,6 @@ public final class PoolRef {
             }
         }
         return gx;
-    }
-
-    /**
-     * The real rows [h0, h1) and columns [w0, w1) of output (i, j)'s window, and its divisor,
-     * computed the way PyTorch does: the window is first clipped to the padded input (in floor
-     * mode it always fits), its size is the divisor with padding, then it is clipped to the input.
-     */
-    private static int[] window(Pool2dParams p, int i, int j, int h, int w) {
-        int h0 = i * p.strideH() - p.padH();
-        int w0 = j * p.strideW() - p.padW();
-        int h1 = Math.min(h0 + p.kernelH(), h + p.padH());
-        int w1 = Math.min(w0 + p.kernelW(), w + p.padW());
-        int withPadding = (h1 - h0) * (w1 - w0);
-        h0 = Math.max(h0, 0);
-        w0 = Math.max(w0, 0);
-        h1 = Math.min(h1, h);
-        w1 = Math.min(w1, w);
-        int divisor = p.countIncludePad() ? withPadding : (h1 - h0) * (w1 - w0);
-        return new int[] {h0, h1, w0, w1, divisor};
     }
 
     /** Mean of each [H, W] plane: [N, C, H, W] to [N, C, 1, 1]. */

@@ -20,6 +20,19 @@ public final class NDArrays {
         return new NDArray(MemoryScope.allocate(bytes), dtype, s, Shapes.contiguousStrides(s), 0);
     }
 
+    /**
+     * A zeroed contiguous array of {@code like}'s dtype and shape whose memory has the same owner
+     * as {@code like}'s: it lives exactly as long (a parameter's gradient, optimizer state).
+     */
+    public static NDArray zerosBeside(NDArray like) {
+        int[] s = like.shape();
+        long bytes = Shapes.numel(s) * like.dtype().byteSize();
+        NDArray a = new NDArray(MemoryScope.allocateIn(like.allocation().owner(), bytes), like.dtype(), s,
+                Shapes.contiguousStrides(s), 0);
+        a.segment().asSlice(0, bytes).fill((byte) 0);
+        return a;
+    }
+
     public static NDArray zeros(int... shape) {
         return zeros(DType.FLOAT32, shape);
     }

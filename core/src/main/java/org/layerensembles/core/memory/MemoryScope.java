@@ -74,6 +74,14 @@ public final class MemoryScope implements AutoCloseable {
         return scope == null ? Allocation.garbageCollected(bytes) : scope.allocateHere(bytes);
     }
 
+    /**
+     * Memory owned by the given scope, or garbage-collected memory when it is null: for arrays
+     * that must live as long as another array (e.g. a parameter's gradient beside the parameter).
+     */
+    public static Allocation allocateIn(MemoryScope scope, long bytes) {
+        return scope == null ? Allocation.garbageCollected(bytes) : scope.allocateHere(bytes);
+    }
+
     /** Allocates memory owned by this scope, whether or not it is current. */
     public synchronized Allocation allocateHere(long bytes) {
         checkOpen();

@@ -208,4 +208,24 @@ class MemoryScopeTest {
             assertTrue(bytes < 256 || size <= bytes * 1.25 + 1, bytes + " -> " + size);
         }
     }
+
+    @Test
+    void zerosBesideLivesInTheScopeOfItsNeighbour() {
+        try (MemoryPool pool = new MemoryPool("beside")) {
+            MemoryScope params = MemoryScope.longLived("parameters", pool);
+            NDArray weight;
+            try (MemoryScope.Activation ignored = params.activate()) {
+                weight = NDArrays.ones(4);
+            }
+            NDArray grad;
+            try (MemoryScope step = MemoryScope.open("step", pool)) {
+                grad = NDArrays.zerosBeside(weight);
+            }
+            assertTrue(grad.isAlive(), "the gradient belongs to the parameters' scope, not the step's");
+            assertSame(params, grad.allocation().owner());
+            assertEquals(0f, grad.getFloat(3));
+            params.close();
+            assertFalse(grad.isAlive());
+        }
+    }
 }

@@ -1,0 +1,125 @@
+package org.layerensembles.autograd;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import org.layerensembles.core.DType;
+import org.layerensembles.core.NDArray;
+import org.layerensembles.core.NDArrays;
+import org.layerensembles.core.Shapes;
+import org.layerensembles.core.backend.Backend;
+import org.layerensembles.core.backend.BinaryOp;
+
+/**
+ * The reverse-mode graph walk. One topological order of the tensors reachable from the root
+ * (inputs before outputs), walked backwards: each tensor's gradient is complete once every
+ * consumer has contributed, then its node's rule sends it on. A tensor used twice receives both
+ * contributions (they are added). Leaves that require gradients accumulate into {@code grad}.
+ */
+final class Backprop {
+    private Backprop() {
+    }
+
+    static void run(Tensor root, NDArray gradOutput, boolean retainGraph) {
+        if (!root.requiresGrad()) {
+            throw new IllegalStateException("backward: the tensor does not require a gradient "
+                    + "(no input of its graph requires one, or it was computed under GradMode.noGrad())");
+        }
+        NDArray seed = gradOutput;
+        if (seed == null) {
+            if (root.numel() != 1) {
+                throw new IllegalArgumentException("backward: an implicit gradient needs a one-element tensor, got shape "
+                        + Shapes.str(root.shape()) + "; pass the upstream gradient explicitly");
+            }
+            seed = NDArrays.full(1f, root.shape());
+        } else if (!Arrays.equals(seed.shape(), root.shape()) || seed.dtype() != DType.FLOAT32) {
+            throw new IllegalArgumentException("backward: upstream gradient " + seed.dtype() + " " + Shapes.str(seed.shape())
+                    + " does not match the tensor's float32 " + Shapes.str(root.shape()));
+        }
+        List<Tensor> order = topologicalOrder(root);
+        Map<Tensor, NDArray> grads = new IdentityHashMap<>();
+        grads.put(root, seed);
+        for (int i = order.size() - 1; i >= 0; i--) {
+            Tensor t = order.get(i);
+            NDArray g = grads.remove(t);
+            if (g == null) {
+                continue;
+            }
+            Node node = t.node();
+            if (node == null) {
+                t.accumulateGrad(g);
+                continue;
+            }
+            boolean[] needs = new boolean[node.inputs.length];
+            for (int k = 0; k < needs.length; k++) {
+                needs[k] = node.inputs[k] != null && node.inputs[k].requiresGrad();
+            }
+            NDArray[] inputGrads = node.rule().apply(g, needs);
+            if (!retainGraph) {
+                node.free();
+            }
+            for (int k = 0; k < needs.length; k++) {
+                if (!needs[k]) {
+                    continue;
+                }
+                Tensor input = node.inputs[k];
+                NDArray gk = inputGrads[k];
+                if (gk == null || !Arrays.equals(gk.shape(), input.shape())) {
+                    throw new IllegalStateException("backward of '" + node.op + "' gave input " + k + " a gradient of shape "
+                            + (gk == null ? "null" : Shapes.str(gk.shape())) + " for an input of shape "
+                            + Shapes.str(input.shape()));
+                }
+                grads.merge(input, gk, Backprop::add);
+            }
+        }
+    }
+
+    /** Tensors requiring gradients reachable from the root, each after all of its inputs. */
+    private static List<Tensor> topologicalOrder(Tensor root) {
+        List<Tensor> order = new ArrayList<>();
+        Map<Tensor, Boolean> seen = new IdentityHashMap<>();
+        // Iterative depth-first search (deep networks would overflow a recursive one).
+        ArrayDeque<Object[]> stack = new ArrayDeque<>();
+        stack.push(new Object[] {root, 0});
+        seen.put(root, Boolean.TRUE);
+        while (!stack.isEmpty()) {
+            Object[] frame = stack.peek();
+            Tensor t = (Tensor) frame[0];
+            int next = (Integer) frame[1];
+            Tensor[] inputs = t.node() == null ? new Tensor[0] : t.node().inputs;
+            if (next < inputs.length) {
+                frame[1] = next + 1;
+                Tensor in = inputs[next];
+                if (in != null && in.requiresGrad() && seen.put(in, Boolean.TRUE) == null) {
+                    stack.push(new Object[] {in, 0});
+                }
+            } else {
+                stack.pop();
+                order.add(t);
+            }
+        }
+        return order;
+    }
+
+    private static NDArray add(NDArray a, NDArray b) {
+        return backend().binary(BinaryOp.ADD, a, b);
+    }
+
+    /** Adds g into a leaf's gradient, allocating it beside the leaf's data on first use. */
+    static NDArray accumulateInto(NDArray grad, NDArray g, NDArray data) {
+        if (grad == null || !grad.isAlive()) {
+            grad = NDArrays.zerosBeside(data);
+            backend().copy(g, grad);
+            return grad;
+        }
+        backend().copy(add(grad, g), grad);
+        return grad;
+    }
+
+    private static Backend backend() {
+        return Autograd.backend();
+    }
+}

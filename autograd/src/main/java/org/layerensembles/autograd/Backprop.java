@@ -12,6 +12,7 @@ import org.layerensembles.core.NDArrays;
 import org.layerensembles.core.Shapes;
 import org.layerensembles.core.backend.Backend;
 import org.layerensembles.core.backend.BinaryOp;
+import org.layerensembles.core.memory.MemoryScope;
 
 /**
  * The reverse-mode graph walk. One topological order of the tensors reachable from the root
@@ -27,6 +28,13 @@ final class Backprop {
         if (!root.requiresGrad()) {
             throw new IllegalStateException("backward: the tensor does not require a gradient "
                     + "(no input of its graph requires one, or it was computed under GradMode.noGrad())");
+        }
+        if (!root.data().isAlive()) {
+            MemoryScope owner = root.data().allocation().owner();
+            throw new IllegalStateException("backward: the tensor's memory"
+                    + (owner == null ? "" : " (scope '" + owner.name() + "')")
+                    + " was freed when its scope closed, and with it the arrays its graph saved; "
+                    + "call backward inside the scope that ran the forward pass");
         }
         NDArray seed = gradOutput;
         if (seed == null) {

@@ -154,7 +154,10 @@ public final class Tensor {
         Backprop.run(this, gradOutput, false);
     }
 
-    /** Backward pass that keeps the graph when {@code retainGraph}, so it can run again. */
+    /**
+     * Backward pass that keeps the graph when {@code retainGraph}, so it can run again.
+     * {@code gradOutput} may be null for a one-element tensor (then dL/dL = 1).
+     */
     public void backward(NDArray gradOutput, boolean retainGraph) {
         Backprop.run(this, gradOutput, retainGraph);
     }

@@ -136,7 +136,7 @@ public final class Tensor {
     /** Sets the accumulated gradient to zero (keeping its memory for the next step). */
     public void zeroGrad() {
         if (grad != null) {
-            grad.segment().asSlice(grad.offset() * 4, grad.numel() * 4).fill((byte) 0);
+            Autograd.backend().fill(grad, 0);
         }
     }
 

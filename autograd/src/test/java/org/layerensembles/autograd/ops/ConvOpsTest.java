@@ -116,6 +116,24 @@ class ConvOpsTest {
     }
 
     @Test
+    void eachGradientFollowsItsFlag() {
+        // Frozen weights with a trained bias, a frozen bias, an input-only gradient: each of the
+        // rule's outputs is computed from its own flag.
+        int[] xs = {1, 2, 4, 4};
+        int[] ws = {2, 2, 2, 2};
+        Conv2dParams p = Conv2dParams.of(2, 0);
+        int[] ys = ConvOps.convTranspose2dShape(xs, ws, p, 0, 0);
+        NDArray[] inputs = {TestData.array(25, xs), TestData.array(26, ws), TestData.array(27, 2)};
+        for (boolean[] flags : new boolean[][] {{false, false, true}, {true, true, false}, {true, false, false}}) {
+            GradCheck.of("conv2d " + java.util.Arrays.toString(flags), t -> ConvOps.conv2d(t[0], t[1], t[2], p),
+                    v -> ConvRef.forward(v[0], xs, v[1], ws, v[2], p)).run(inputs, flags);
+            GradCheck.of("convTranspose2d " + java.util.Arrays.toString(flags),
+                    t -> ConvOps.convTranspose2d(t[0], t[1], t[2], p),
+                    v -> transposedTwin(v[0], xs, v[1], ws, v[2], ys, p)).run(inputs, flags);
+        }
+    }
+
+    @Test
     void conv2dWeightUsedTwiceAccumulates() {
         // z = conv(conv(x, w, b), w, b): w and b each receive the gradients of both uses.
         int[] xs = {1, 3, 5, 5};

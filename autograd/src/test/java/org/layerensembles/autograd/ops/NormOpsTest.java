@@ -90,6 +90,15 @@ class NormOpsTest {
                 v -> BatchNormRef.train(v[0], xs, v[1], v[2], EPS).output())
                 .run(new NDArray[] {TestData.array(24, xs), TestData.array(25, 2), TestData.array(26, 2)},
                         new boolean[] {false, true, true});
+        // A frozen scale with a trained shift, and the reverse: each rule output follows its own flag.
+        GradCheck.of("batchNormTrain constant gamma", t -> NormOps.batchNormTrain(t[0], t[1], t[2], EPS).output(),
+                v -> BatchNormRef.train(v[0], xs, v[1], v[2], EPS).output())
+                .run(new NDArray[] {TestData.array(24, xs), TestData.array(25, 2), TestData.array(26, 2)},
+                        new boolean[] {true, false, true});
+        GradCheck.of("batchNormTrain constant beta", t -> NormOps.batchNormTrain(t[0], t[1], t[2], EPS).output(),
+                v -> BatchNormRef.train(v[0], xs, v[1], v[2], EPS).output())
+                .run(new NDArray[] {TestData.array(24, xs), TestData.array(25, 2), TestData.array(26, 2)},
+                        new boolean[] {true, true, false});
     }
 
     @Test
@@ -175,7 +184,7 @@ class NormOpsTest {
     }
 
     @Test
-    void evalOnlyInputWanted() {
+    void evalEachGradientFollowsItsFlag() {
         int[] xs = {2, 2, 3, 3};
         NDArray mean = TestData.array(80, 2);
         NDArray var = positive(81, 2, false);
@@ -183,9 +192,13 @@ class NormOpsTest {
         Tensor gamma = Tensor.constant(TestData.array(83, 2));
         NormOps.batchNormEval(x, mean, var, gamma, null, EPS).backward(TestData.array(84, xs));
         assertNull(gamma.grad());
-        GradCheck.of("batchNormEval constant gamma", t -> NormOps.batchNormEval(t[0], mean, var, t[1], null, EPS),
-                v -> BatchNormRef.eval(v[0], xs, RefArrays.doubles(mean), RefArrays.doubles(var), v[1], new double[2], EPS))
-                .run(new NDArray[] {TestData.array(82, xs), TestData.array(83, 2)}, new boolean[] {true, false});
+        NDArray[] inputs = {TestData.array(82, xs), TestData.array(83, 2), TestData.array(85, 2)};
+        for (boolean[] flags : new boolean[][] {{true, false, false}, {true, false, true}, {false, true, false}}) {
+            GradCheck.of("batchNormEval " + java.util.Arrays.toString(flags),
+                    t -> NormOps.batchNormEval(t[0], mean, var, t[1], t[2], EPS),
+                    v -> BatchNormRef.eval(v[0], xs, RefArrays.doubles(mean), RefArrays.doubles(var), v[1], v[2], EPS))
+                    .run(inputs, flags);
+        }
     }
 
     // ---- helpers

@@ -59,7 +59,7 @@ public final class ConvOps {
      *   OH = (H - 1)*strideH - 2*padH + dilationH*(KH - 1) + outputPadH + 1   (OW alike)
      * </pre>
      * where {@code p} holds the stride, padding and dilation of the convolution being transposed
-     * and the output padding (0 <= outputPad < stride) adds rows/columns at the bottom/right
+     * and the output padding (at least 0, less than the stride) adds rows/columns at the bottom/right
      * that the sizes of a strided convolution cannot tell apart. Kernel 2, stride 2, padding 0
      * doubles H and W (a U-Net's up-sampling).
      *

@@ -149,10 +149,12 @@ class ConvOpsTest {
     @Test
     void convTranspose2dShapeFormula() {
         Conv2dParams k2s2 = Conv2dParams.of(2, 0);
-        assertArrayEquals(new int[] {2, 5, 8, 6}, ConvOps.convTranspose2dShape(new int[] {2, 3, 4, 3}, new int[] {3, 5, 2, 2}, k2s2, 0, 0));
+        assertArrayEquals(new int[] {2, 5, 8, 6},
+                ConvOps.convTranspose2dShape(new int[] {2, 3, 4, 3}, new int[] {3, 5, 2, 2}, k2s2, 0, 0));
         // (H-1)*s - 2p + d*(k-1) + outputPad + 1 = 4*2 - 2 + 2 + 1 + 1 = 10 (H = 5); W: 2*2 - 2 + 2 + 0 + 1 = 5.
         Conv2dParams k3s2p1 = Conv2dParams.of(2, 1);
-        assertArrayEquals(new int[] {1, 2, 10, 5}, ConvOps.convTranspose2dShape(new int[] {1, 4, 5, 3}, new int[] {4, 2, 3, 3}, k3s2p1, 1, 0));
+        assertArrayEquals(new int[] {1, 2, 10, 5},
+                ConvOps.convTranspose2dShape(new int[] {1, 4, 5, 3}, new int[] {4, 2, 3, 3}, k3s2p1, 1, 0));
         assertThrows(IllegalArgumentException.class,
                 () -> ConvOps.convTranspose2dShape(new int[] {1, 4, 5, 3}, new int[] {4, 2, 3, 3}, k3s2p1, 2, 0));
         assertThrows(IllegalArgumentException.class,

@@ -67,19 +67,27 @@ public final class ElementwiseOps {
             a, b);
     }
 
-    /** a ^ b: d/da = b * a^(b-1), d/db = y * ln(a) (defined for a > 0). */
+    /**
+     * a ^ b: d/da = b * a^(b-1), d/db = y * ln(a) (defined for a > 0). At a = 0 the limits are
+     * taken as PyTorch does: d/da = 0 where b = 0 (a^0 is constant) and d/db = 0 where b >= 0
+     * (instead of 0 * ln 0 = NaN).
+     */
     public static Tensor pow(Tensor a, Tensor b) {
         NDArray y = cpu().binary(POW, a.data(), b.data());
         return Tensor.fromOp("pow", y, (g, needs) -> {
+            NDArray zero = NDArrays.scalar(0f);
             NDArray ga = null;
             NDArray gb = null;
             if (needs[0]) {
                 NDArray bMinusOne = cpu().binary(SUB, b.data(), NDArrays.scalar(1f));
                 NDArray dy = cpu().binary(MUL, b.data(), cpu().binary(POW, a.data(), bMinusOne));
+                dy = cpu().where(cpu().binary(EQ, b.data(), zero), zero, dy);
                 ga = sumTo(cpu().binary(MUL, g, dy), a);
             }
             if (needs[1]) {
                 NDArray dy = cpu().binary(MUL, y, cpu().unary(UnaryOp.LOG, a.data()));
+                NDArray zeroBase = cpu().binary(MUL, cpu().binary(EQ, a.data(), zero), cpu().binary(GE, b.data(), zero));
+                dy = cpu().where(zeroBase, zero, dy);
                 gb = sumTo(cpu().binary(MUL, g, dy), b);
             }
             return new NDArray[] {ga, gb};
@@ -174,16 +182,19 @@ public final class ElementwiseOps {
         return Tensor.fromOp("clamp", y, (g, needs) -> new NDArray[] {cpu().clampBackward(x.data(), g, min, max)}, x);
     }
 
-    /** a where condition != 0, else b (condition is not differentiated). */
+    /**
+     * a where condition != 0, else b. The condition is not differentiated, so it is not an input
+     * of the graph node (no gradient flows into whatever computed it).
+     */
     public static Tensor where(Tensor condition, Tensor a, Tensor b) {
-        NDArray y = cpu().where(condition.data(), a.data(), b.data());
+        NDArray c = condition.data();
+        NDArray y = cpu().where(c, a.data(), b.data());
         return Tensor.fromOp("where", y, (g, needs) -> {
             NDArray zero = NDArrays.scalar(0f);
             return new NDArray[] {
-                null,
-                needs[1] ? sumTo(cpu().where(condition.data(), g, zero), a) : null,
-                needs[2] ? sumTo(cpu().where(condition.data(), zero, g), b) : null};
-        }, condition, a, b);
+                needs[0] ? sumTo(cpu().where(c, g, zero), a) : null,
+                needs[1] ? sumTo(cpu().where(c, zero, g), b) : null};
+        }, a, b);
     }
 
     // ---- comparisons: 1.0 where true, else 0.0; not differentiable

@@ -1,37 +1,43 @@
 package org.layerensembles.app;
 
+import java.util.List;
 import java.util.concurrent.Callable;
+import org.layerensembles.autograd.GradMode;
+import org.layerensembles.autograd.Tensor;
+import org.layerensembles.autograd.ops.ConvOps;
+import org.layerensembles.autograd.ops.ElementwiseOps;
+import org.layerensembles.autograd.ops.IndexOps;
+import org.layerensembles.autograd.ops.NormOps;
+import org.layerensembles.autograd.ops.PoolOps;
+import org.layerensembles.autograd.ops.ReductionOps;
+import org.layerensembles.autograd.ops.ResampleOps;
+import org.layerensembles.autograd.ops.SoftmaxOps;
 import org.layerensembles.core.DType;
 import org.layerensembles.core.NDArray;
 import org.layerensembles.core.NDArrays;
 import org.layerensembles.core.SeededRandom;
 import org.layerensembles.core.backend.Backend;
 import org.layerensembles.core.backend.Backends;
-import org.layerensembles.core.backend.BatchNormGrads;
-import org.layerensembles.core.backend.BatchNormResult;
 import org.layerensembles.core.backend.BinaryOp;
 import org.layerensembles.core.backend.Conv2dParams;
-import org.layerensembles.core.backend.MaxPoolResult;
 import org.layerensembles.core.backend.Pool2dParams;
-import org.layerensembles.core.backend.ReduceOp;
 import org.layerensembles.core.backend.Resize;
-import org.layerensembles.core.backend.UnaryOp;
 import org.layerensembles.core.memory.MemoryPool;
 import org.layerensembles.core.memory.MemoryScope;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code le example}: a tiny segmentation network trained by gradient descent with the backend's
- * primitives alone, every backward step written out by hand (autograd comes later). It shows the
- * engine core working end to end: the loss falls, and native memory stays flat across steps.
+ * {@code le example}: a tiny segmentation network trained by plain gradient descent with
+ * autograd. It shows the engine working end to end: the loss falls, and native memory stays flat
+ * across steps (temporaries live in each step's scope, parameters and gradients outside it).
  *
  * <p>Network: conv3x3(1 to 8) + bias, batch norm, ReLU, max pool 2x2, bilinear x2
  * (align_corners), conv1x1(8 to 2) + bias, log-softmax, per-pixel negative log-likelihood.
  * Task: label a pixel foreground where a smoothed random image is positive.
  */
 @Command(name = "example", mixinStandardHelpOptions = true,
-        description = "Train a tiny conv net with hand-written backward passes; prints a falling loss.")
+        description = "Train a tiny conv net with autograd on synthetic images; prints a falling loss.")
 final class ExampleCommand implements Callable<Integer> {
     @Option(names = "--steps", description = "gradient-descent steps (default: ${DEFAULT-VALUE})")
     int steps = 40;
@@ -53,7 +59,6 @@ final class ExampleCommand implements Callable<Integer> {
     private static final Conv2dParams SAME_3X3 = Conv2dParams.of(1, 1);
     private static final Conv2dParams POINTWISE = Conv2dParams.of(1, 0);
     private static final Pool2dParams POOL = Pool2dParams.of(2, 2, 0);
-    private static final int[] NCHW_SUM_AXES = {0, 2, 3};
 
     private final Backend cpu = Backends.cpu();
 
@@ -69,14 +74,16 @@ final class ExampleCommand implements Callable<Integer> {
         try (MemoryPool pool = new MemoryPool("example")) {
             MemoryScope longLived = MemoryScope.longLived("parameters and data", pool);
             Parameters params;
-            NDArray images;
-            NDArray labels;
+            Tensor images;
+            Tensor labels;
             try (MemoryScope.Activation ignored = longLived.activate()) {
                 params = new Parameters(new SeededRandom(seed));
-                images = smoothNoise(new SeededRandom(seed + 1));
-                labels = cpu.cast(cpu.binary(BinaryOp.GT, images, NDArrays.scalar(0f)), DType.INT32);
+                NDArray pixels = smoothNoise(new SeededRandom(seed + 1));
+                images = Tensor.constant(pixels);
+                labels = Tensor.constant(cpu.cast(cpu.binary(BinaryOp.GT, pixels, NDArrays.scalar(0f)), DType.INT32));
             }
-            long reservedAfterFirst = 0;
+            // Step 1 allocates the gradients; from step 2 on, gradients accumulate in place.
+            long reservedAfterSecond = 0;
             double firstLoss = 0;
             double loss = 0;
             for (int step = 1; step <= steps; step++) {
@@ -87,15 +94,17 @@ final class ExampleCommand implements Callable<Integer> {
                 double ms = (System.nanoTime() - start) / 1e6;
                 if (step == 1) {
                     firstLoss = loss;
-                    reservedAfterFirst = pool.reservedBytes();
+                }
+                if (step <= 2) {
+                    reservedAfterSecond = pool.reservedBytes();
                 }
                 if (step == 1 || step % 5 == 0 || step == steps) {
                     System.out.printf("step %3d  loss %.4f  %6.1f ms  native pool %6.1f KiB%n",
                             step, loss, ms, pool.reservedBytes() / 1024.0);
                 }
             }
-            System.out.printf("%nloss %.4f -> %.4f; native memory after step 1: %.1f KiB, after step %d: %.1f KiB%n",
-                    firstLoss, loss, reservedAfterFirst / 1024.0, steps, pool.reservedBytes() / 1024.0);
+            System.out.printf("%nloss %.4f -> %.4f; native memory after step 2: %.1f KiB, after step %d: %.1f KiB%n",
+                    firstLoss, loss, reservedAfterSecond / 1024.0, steps, pool.reservedBytes() / 1024.0);
             longLived.close();
             return loss < firstLoss ? 0 : 1;
         }
@@ -103,16 +112,20 @@ final class ExampleCommand implements Callable<Integer> {
 
     /** Weights of the two convolutions and the batch norm's scale and shift (He-style init). */
     private static final class Parameters {
-        final NDArray w1;
-        final NDArray b1 = NDArrays.zeros(WIDTH);
-        final NDArray gamma = NDArrays.ones(WIDTH);
-        final NDArray beta = NDArrays.zeros(WIDTH);
-        final NDArray w2;
-        final NDArray b2 = NDArrays.zeros(CLASSES);
+        final Tensor w1;
+        final Tensor b1 = Tensor.parameter(NDArrays.zeros(WIDTH));
+        final Tensor gamma = Tensor.parameter(NDArrays.ones(WIDTH));
+        final Tensor beta = Tensor.parameter(NDArrays.zeros(WIDTH));
+        final Tensor w2;
+        final Tensor b2 = Tensor.parameter(NDArrays.zeros(CLASSES));
 
         Parameters(SeededRandom rng) {
-            w1 = NDArrays.randomNormal(rng, 0, Math.sqrt(2.0 / 9), WIDTH, 1, 3, 3);
-            w2 = NDArrays.randomNormal(rng, 0, Math.sqrt(1.0 / WIDTH), CLASSES, WIDTH, 1, 1);
+            w1 = Tensor.parameter(NDArrays.randomNormal(rng, 0, Math.sqrt(2.0 / 9), WIDTH, 1, 3, 3));
+            w2 = Tensor.parameter(NDArrays.randomNormal(rng, 0, Math.sqrt(1.0 / WIDTH), CLASSES, WIDTH, 1, 1));
+        }
+
+        List<Tensor> all() {
+            return List.of(w1, b1, gamma, beta, w2, b2);
         }
     }
 
@@ -123,41 +136,23 @@ final class ExampleCommand implements Callable<Integer> {
         return cpu.conv2d(noise, box, null, SAME_3X3);
     }
 
-    private double trainStep(Parameters p, NDArray x, NDArray labels) {
-        // forward
-        NDArray c1 = cpu.conv2d(x, p.w1, p.b1, SAME_3X3);
-        BatchNormResult bn = cpu.batchNormTrain(c1, p.gamma, p.beta, 1e-5);
-        NDArray r = cpu.unary(UnaryOp.RELU, bn.output());
-        MaxPoolResult pooled = cpu.maxPool2d(r, POOL);
-        Resize up = Resize.toSize(Resize.Mode.BILINEAR, size, size, true);
-        NDArray u = cpu.resize(pooled.output(), up);
-        NDArray logits = cpu.conv2d(u, p.w2, p.b2, POINTWISE);
-        NDArray logp = cpu.logSoftmax(logits, 1);
-        NDArray picked = cpu.gather(logp, 1, labels);
-        double loss = -cpu.reduce(ReduceOp.MEAN, picked, null, false).getFloat();
-
-        // backward, from the loss down to every parameter
-        NDArray gPicked = NDArrays.full(-1f / picked.numel(), picked.shape());
-        NDArray gLogp = cpu.gatherBackward(gPicked, 1, labels, logp.shape());
-        NDArray gLogits = cpu.logSoftmaxBackward(logp, gLogp, 1);
-        NDArray gW2 = cpu.conv2dBackwardWeights(u, gLogits, p.w2.shape(), POINTWISE);
-        NDArray gB2 = cpu.reduce(ReduceOp.SUM, gLogits, NCHW_SUM_AXES, false);
-        NDArray gU = cpu.conv2dBackwardData(gLogits, p.w2, u.shape(), POINTWISE);
-        NDArray gPooled = cpu.resizeBackward(gU, pooled.output().shape(), up);
-        NDArray gR = cpu.maxPool2dBackward(gPooled, pooled.indices(), r.shape());
-        NDArray gBn = cpu.unaryBackward(UnaryOp.RELU, bn.output(), r, gR);
-        BatchNormGrads bnGrads = cpu.batchNormBackward(gBn, c1, p.gamma, bn.mean(), bn.invStd());
-        NDArray gW1 = cpu.conv2dBackwardWeights(x, bnGrads.gradInput(), p.w1.shape(), SAME_3X3);
-        NDArray gB1 = cpu.reduce(ReduceOp.SUM, bnGrads.gradInput(), NCHW_SUM_AXES, false);
-
-        // plain gradient descent, written into the long-lived parameter arrays
-        descend(p.w1, gW1);
-        descend(p.b1, gB1);
-        descend(p.gamma, bnGrads.gradGamma());
-        descend(p.beta, bnGrads.gradBeta());
-        descend(p.w2, gW2);
-        descend(p.b2, gB2);
-        return loss;
+    /** One forward pass, one backward pass, one descent step; returns the loss. */
+    private double trainStep(Parameters p, Tensor x, Tensor labels) {
+        Tensor features = ElementwiseOps.relu(
+                NormOps.batchNormTrain(ConvOps.conv2d(x, p.w1, p.b1, SAME_3X3), p.gamma, p.beta, 1e-5).output());
+        Tensor pooled = PoolOps.maxPool2d(features, POOL);
+        Tensor upsampled = ResampleOps.resize(pooled, Resize.toSize(Resize.Mode.BILINEAR, size, size, true));
+        Tensor logits = ConvOps.conv2d(upsampled, p.w2, p.b2, POINTWISE);
+        Tensor logProbabilities = SoftmaxOps.logSoftmax(logits, 1);
+        Tensor loss = ElementwiseOps.neg(ReductionOps.mean(IndexOps.gather(logProbabilities, 1, labels), null, false));
+        loss.backward();
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            for (Tensor param : p.all()) {
+                descend(param.data(), param.grad());
+                param.zeroGrad();
+            }
+        }
+        return loss.item();
     }
 
     private void descend(NDArray param, NDArray grad) {

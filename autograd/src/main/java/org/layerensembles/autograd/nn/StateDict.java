@@ -1,0 +1,89 @@
+package org.layerensembles.autograd.nn;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import org.layerensembles.core.NDArray;
+
+/**
+ * Named state of a model or an optimizer, in insertion order, the way PyTorch's
+ * {@code state_dict()} names it (dotted paths such as {@code encoder.block2.conv1.weight}).
+ * Arrays (float32/int32) and int64 scalars (such as BatchNorm's {@code num_batches_tracked},
+ * or an optimizer's step count) are kept apart because the engine's arrays have no int64 dtype.
+ */
+public final class StateDict {
+    private final Map<String, NDArray> arrays = new LinkedHashMap<>();
+    private final Map<String, Long> longs = new LinkedHashMap<>();
+
+    /** Adds an array entry; a name may appear once across arrays and longs. */
+    public StateDict put(String name, NDArray value) {
+        checkNew(name);
+        arrays.put(name, value);
+        return this;
+    }
+
+    /** Adds an int64 scalar entry. */
+    public StateDict putLong(String name, long value) {
+        checkNew(name);
+        longs.put(name, value);
+        return this;
+    }
+
+    /** Adds every entry of another dict with a prefix (e.g. "optimizer."). */
+    public StateDict putAll(String prefix, StateDict other) {
+        other.arrays.forEach((k, v) -> put(prefix + k, v));
+        other.longs.forEach((k, v) -> putLong(prefix + k, v));
+        return this;
+    }
+
+    /** The entries whose names start with {@code prefix}, with the prefix removed. */
+    public StateDict withPrefix(String prefix) {
+        StateDict out = new StateDict();
+        arrays.forEach((k, v) -> {
+            if (k.startsWith(prefix)) {
+                out.put(k.substring(prefix.length()), v);
+            }
+        });
+        longs.forEach((k, v) -> {
+            if (k.startsWith(prefix)) {
+                out.putLong(k.substring(prefix.length()), v);
+            }
+        });
+        return out;
+    }
+
+    private void checkNew(String name) {
+        if (arrays.containsKey(name) || longs.containsKey(name)) {
+            throw new IllegalArgumentException("state entry '" + name + "' is already present");
+        }
+    }
+
+    public Map<String, NDArray> arrays() {
+        return Collections.unmodifiableMap(arrays);
+    }
+
+    public Map<String, Long> longs() {
+        return Collections.unmodifiableMap(longs);
+    }
+
+    public NDArray array(String name) {
+        return arrays.get(name);
+    }
+
+    public Long longValue(String name) {
+        return longs.get(name);
+    }
+
+    /** All names, arrays first then int64 scalars, each in insertion order. */
+    public Set<String> names() {
+        Set<String> all = new LinkedHashSet<>(arrays.keySet());
+        all.addAll(longs.keySet());
+        return all;
+    }
+
+    public int size() {
+        return arrays.size() + longs.size();
+    }
+}

@@ -1,17 +1,21 @@
 package org.layerensembles.autograd.nn;
 
-/** Removes the forward hook it was returned for; removing twice does nothing. */
+/**
+ * Removes the forward hook registration it was returned for (and only that one, even when the
+ * same hook object is registered again); removing twice does nothing. Usable in
+ * try-with-resources to tap a model for one pass.
+ */
 public final class HookHandle implements AutoCloseable {
     private final Module module;
-    private final ForwardHook hook;
+    private final Module.Registration registration;
 
-    HookHandle(Module module, ForwardHook hook) {
+    HookHandle(Module module, Module.Registration registration) {
         this.module = module;
-        this.hook = hook;
+        this.registration = registration;
     }
 
     public void remove() {
-        module.removeHook(hook);
+        module.removeHook(registration);
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.layerensembles.core.NDArray;
 
@@ -20,6 +21,7 @@ public final class StateDict {
     /** Adds an array entry; a name may appear once across arrays and longs. */
     public StateDict put(String name, NDArray value) {
         checkNew(name);
+        Objects.requireNonNull(value, () -> "state entry '" + name + "' is null");
         arrays.put(name, value);
         return this;
     }
@@ -31,14 +33,23 @@ public final class StateDict {
         return this;
     }
 
-    /** Adds every entry of another dict with a prefix (e.g. "optimizer."). */
+    /**
+     * Adds every entry of another dict with a prefix (e.g. "optimizer."); when any prefixed
+     * name is already present, fails and adds nothing.
+     */
     public StateDict putAll(String prefix, StateDict other) {
+        for (String name : other.names()) {
+            checkNew(prefix + name);
+        }
         other.arrays.forEach((k, v) -> put(prefix + k, v));
         other.longs.forEach((k, v) -> putLong(prefix + k, v));
         return this;
     }
 
-    /** The entries whose names start with {@code prefix}, with the prefix removed. */
+    /**
+     * The entries whose names start with {@code prefix}, with the prefix removed. The match is
+     * textual: give the trailing dot ("encoder.") so that "encoder2.w" is not taken.
+     */
     public StateDict withPrefix(String prefix) {
         StateDict out = new StateDict();
         arrays.forEach((k, v) -> {
@@ -55,6 +66,7 @@ public final class StateDict {
     }
 
     private void checkNew(String name) {
+        Objects.requireNonNull(name, "state entry names must not be null");
         if (arrays.containsKey(name) || longs.containsKey(name)) {
             throw new IllegalArgumentException("state entry '" + name + "' is already present");
         }

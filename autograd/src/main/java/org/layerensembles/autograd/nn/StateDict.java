@@ -17,12 +17,15 @@ import org.layerensembles.core.NDArray;
 public final class StateDict {
     private final Map<String, NDArray> arrays = new LinkedHashMap<>();
     private final Map<String, Long> longs = new LinkedHashMap<>();
+    /** Every name in insertion order, arrays and int64 scalars interleaved as PyTorch lists them. */
+    private final Set<String> order = new LinkedHashSet<>();
 
     /** Adds an array entry; a name may appear once across arrays and longs. */
     public StateDict put(String name, NDArray value) {
         checkNew(name);
         Objects.requireNonNull(value, () -> "state entry '" + name + "' is null");
         arrays.put(name, value);
+        order.add(name);
         return this;
     }
 
@@ -30,6 +33,7 @@ public final class StateDict {
     public StateDict putLong(String name, long value) {
         checkNew(name);
         longs.put(name, value);
+        order.add(name);
         return this;
     }
 
@@ -41,8 +45,9 @@ public final class StateDict {
         for (String name : other.names()) {
             checkNew(prefix + name);
         }
-        other.arrays.forEach((k, v) -> put(prefix + k, v));
-        other.longs.forEach((k, v) -> putLong(prefix + k, v));
+        for (String name : other.names()) {
+            copyEntry(other, name, prefix + name);
+        }
         return this;
     }
 
@@ -52,17 +57,21 @@ public final class StateDict {
      */
     public StateDict withPrefix(String prefix) {
         StateDict out = new StateDict();
-        arrays.forEach((k, v) -> {
-            if (k.startsWith(prefix)) {
-                out.put(k.substring(prefix.length()), v);
+        for (String name : order) {
+            if (name.startsWith(prefix)) {
+                out.copyEntry(this, name, name.substring(prefix.length()));
             }
-        });
-        longs.forEach((k, v) -> {
-            if (k.startsWith(prefix)) {
-                out.putLong(k.substring(prefix.length()), v);
-            }
-        });
+        }
         return out;
+    }
+
+    private void copyEntry(StateDict from, String name, String newName) {
+        NDArray array = from.arrays.get(name);
+        if (array != null) {
+            put(newName, array);
+        } else {
+            putLong(newName, from.longs.get(name));
+        }
     }
 
     private void checkNew(String name) {
@@ -88,11 +97,9 @@ public final class StateDict {
         return longs.get(name);
     }
 
-    /** All names, arrays first then int64 scalars, each in insertion order. */
+    /** All names in insertion order (PyTorch's state_dict order when filled by a module). */
     public Set<String> names() {
-        Set<String> all = new LinkedHashSet<>(arrays.keySet());
-        all.addAll(longs.keySet());
-        return all;
+        return Collections.unmodifiableSet(order);
     }
 
     public int size() {

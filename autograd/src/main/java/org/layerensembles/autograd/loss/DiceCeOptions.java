@@ -26,17 +26,17 @@ public record DiceCeOptions(NDArray classWeights, int ignoreIndex, double smooth
                     + " and Dice " + diceWeight);
         }
         // the two option records check the rest
-        crossEntropy(classWeights, ignoreIndex);
+        crossEntropyOptions(classWeights, ignoreIndex);
         new DiceOptions(smooth, includeBackground, ignoreIndex);
     }
 
-    private static CrossEntropyOptions crossEntropy(NDArray classWeights, int ignoreIndex) {
+    private static CrossEntropyOptions crossEntropyOptions(NDArray classWeights, int ignoreIndex) {
         return new CrossEntropyOptions(classWeights, ignoreIndex, Reduction.MEAN);
     }
 
     /** The cross-entropy term's options (reduction mean). */
     public CrossEntropyOptions crossEntropy() {
-        return crossEntropy(classWeights, ignoreIndex);
+        return crossEntropyOptions(classWeights, ignoreIndex);
     }
 
     /** The Dice term's options. */

@@ -136,11 +136,13 @@ public final class Losses {
      * </pre>
      * Binary segmentation (C = 2) is the same rule: Dice of the foreground channel p_1 alone. The
      * Dice is the batch's (one ratio per class over N and every pixel), not a mean of per-image
-     * ratios. Ignored pixels (label == ignoreIndex) leave both p and g out of every sum. A scalar.
+     * ratios. Ignored pixels (label == ignoreIndex) leave both p and g out of every sum, so a batch
+     * whose pixels are all ignored has Dice_c = smooth / smooth = 1 and loss 0 with a zero gradient
+     * (NaN with smooth 0). A scalar.
      *
      * @param logits  float32 [N, C, d1, ..., dk] (or [N, C]), C >= 2
      * @param targets int32 [N, d1, ..., dk] (or [N])
-     * @throws IllegalArgumentException as {@link #crossEntropy}, or for C < 2 (a one-channel
+     * @throws IllegalArgumentException as {@link #crossEntropy}, or for C &lt; 2 (a one-channel
      *                                  sigmoid model wants {@link #bceWithLogits})
      */
     public static Tensor softDice(Tensor logits, Tensor targets, DiceOptions options) {
@@ -249,7 +251,7 @@ public final class Losses {
                     + " must have the shape of the logits " + Shapes.str(logits.shape()));
         }
         NDArray pw = options.posWeight();
-        if (pw != null && !Arrays.equals(Shapes.broadcast(op, pw.shape(), logits.shape()), logits.shape())) {
+        if (pw != null && !broadcastsTo(pw.shape(), logits.shape())) {
             throw new IllegalArgumentException(op + ": posWeight " + Shapes.str(pw.shape())
                     + " must broadcast to the logits' shape " + Shapes.str(logits.shape())
                     + " (a [C] vector lines up with the last dimension; use [C, 1, 1] for [N, C, H, W])");
@@ -260,6 +262,20 @@ public final class Losses {
             case SUM -> ReductionOps.sum(perElement);
             case MEAN -> ReductionOps.mean(perElement);
         };
+    }
+
+    /** Whether {@code from} broadcasts (NumPy rules) to exactly {@code to}. */
+    private static boolean broadcastsTo(int[] from, int[] to) {
+        if (from.length > to.length) {
+            return false;
+        }
+        for (int i = 1; i <= from.length; i++) {
+            int f = from[from.length - i];
+            if (f != 1 && f != to[to.length - i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The fused elementwise op: forward and backward as documented on {@link #bceWithLogits}. */
@@ -295,7 +311,7 @@ public final class Losses {
     /**
      * log(1 + exp(-x)) = max(-x, 0) + log1p(exp(-|x|)), finite for all finite x. log1p(u) is
      * computed as log(v) - ((v - 1) - u) / v with v = 1 + u rounded: the second term restores
-     * what the rounding of 1 + u lost (exactly representable, since u <= 1), so the result stays
+     * what the rounding of 1 + u lost (exactly representable, since u is at most 1), so the result stays
      * accurate when exp(-|x|) is far below float32's epsilon (large |x|).
      */
     private static NDArray softplusOfNegative(NDArray x) {

@@ -124,7 +124,8 @@ final class LossTwins {
 
     /**
      * PyTorch's BCEWithLogitsLoss from its definition, l = -[pw t log sigma(x) + (1 - t) log(1 -
-     * sigma(x))], with log(1 - sigma(x)) taken as log sigma(-x) so that neither side cancels.
+     * sigma(x))], with log(1 - sigma(x)) taken as log sigma(-x) so that neither side cancels, and
+     * log sigma in double with log1p (so that tiny losses keep their relative precision).
      *
      * @param pw per-element positive weights already broadcast to x's shape, or null
      */
@@ -143,8 +144,9 @@ final class LossTwins {
         };
     }
 
+    /** log(1 / (1 + exp(-x))), written so that 1 + tiny is never rounded (log1p) and exp never overflows. */
     private static double logSigmoid(double x) {
-        return Math.log(1 / (1 + Math.exp(-x)));
+        return x >= 0 ? -Math.log1p(Math.exp(-x)) : x - Math.log1p(Math.exp(x));
     }
 
     // ---- test data

@@ -50,7 +50,8 @@ public abstract class LrScheduler {
 
     /** Restores {@link #stateDict()}; reports every missing or unexpected entry at once. */
     public final void loadStateDict(StateDict sd) {
-        StateEntries.requireExactly(getClass().getSimpleName(), sd, Set.of("last_epoch", "base_lr" + StateEntries.F64_SUFFIX));
+        StateEntries.requireExactly(getClass().getSimpleName(), sd,
+                Set.of("last_epoch", "base_lr" + StateEntries.F64_SUFFIX));
         long epoch = sd.longValue("last_epoch");
         double base = StateEntries.getDouble(sd, "base_lr");
         if (epoch < 0 || !(base >= 0) || !Double.isFinite(base)) {

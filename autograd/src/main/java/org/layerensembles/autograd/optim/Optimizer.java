@@ -74,6 +74,8 @@ public abstract class Optimizer {
     }
 
     /**
+     * An optimizer over these parameters (it keeps no state until their first update).
+     *
      * @param namedParameters parameters by name, in a fixed order (a model's
      *                        {@code namedParameters()}); each must be contiguous float32 and appear
      *                        once
@@ -283,8 +285,8 @@ public abstract class Optimizer {
             found[at[0]]++;
             int[] want = params.get(at[0]).data().shape();
             if (a.dtype() != DType.FLOAT32 || !Arrays.equals(a.shape(), want)) {
-                errors.add("'" + name + "' is " + a.dtype() + " " + Shapes.str(a.shape()) + ", expected FLOAT32 "
-                        + Shapes.str(want));
+                errors.add("'" + name + "' is " + a.dtype() + " " + Shapes.str(a.shape()) + ", expected "
+                        + DType.FLOAT32 + " " + Shapes.str(want));
             }
         });
         sd.longs().forEach((name, v) -> {
@@ -398,6 +400,7 @@ public abstract class Optimizer {
 
     @Override
     public String toString() {
-        return getClass().getSimpleName() + "(" + params.size() + " parameters, lr " + lr + ", " + stepCount + " steps)";
+        return getClass().getSimpleName() + "(" + params.size() + " parameters, lr " + lr + ", " + stepCount
+                + " steps)";
     }
 }

@@ -1,5 +1,6 @@
 package org.layerensembles.autograd.optim;
 
+import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Map;
 import org.layerensembles.autograd.Tensor;
@@ -43,8 +44,8 @@ public final class SGD extends Optimizer {
                 throw new IllegalArgumentException("invalid weight decay " + weightDecay + ": must be finite and >= 0");
             }
             if (nesterov && (momentum <= 0 || dampening != 0)) {
-                throw new IllegalArgumentException("Nesterov momentum requires a momentum > 0 and zero dampening (got momentum "
-                        + momentum + ", dampening " + dampening + ")");
+                throw new IllegalArgumentException("Nesterov momentum requires a momentum > 0 and zero dampening "
+                        + "(got momentum " + momentum + ", dampening " + dampening + ")");
             }
         }
 
@@ -101,7 +102,7 @@ public final class SGD extends Optimizer {
         boolean useMomentum = options.momentum() != 0;
         NDArray b = useMomentum ? state.buffer(0) : null;
         UpdateKernels.sgd(param.segment(), param.offset(), grad.segment(), grad.offset(),
-                useMomentum ? b.segment() : java.lang.foreign.MemorySegment.NULL, useMomentum ? b.offset() : 0,
+                useMomentum ? b.segment() : MemorySegment.NULL, useMomentum ? b.offset() : 0,
                 Math.toIntExact(param.numel()), (float) -lr(), (float) options.weightDecay(),
                 (float) options.momentum(), (float) (1 - options.dampening()), options.nesterov(), fresh);
     }

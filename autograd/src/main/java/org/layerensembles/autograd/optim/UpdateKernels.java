@@ -3,6 +3,7 @@ package org.layerensembles.autograd.optim;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
@@ -14,14 +15,18 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Each loop is a Vector API body followed by a scalar tail that applies the very same float32
  * operations in the same order; +, *, / and sqrt are correctly rounded in both, so an element
- * gets the same bits whichever path it takes (tested). The operation order follows PyTorch's
- * single-tensor CPU implementation (torch/optim/sgd.py, adam.py): e.g. {@code addcdiv} is
- * {@code p + (value * m) / denom}. Hyper-parameters arrive as float32, as they do in PyTorch's
- * kernels (a Python float becomes the tensor's scalar type), after being combined in double
- * ({@code lr / (1 - beta1^t)}, {@code 1 - lr * wd}).
+ * gets the same bits whichever path it takes (tested). The rules are the torch.optim
+ * documentation's; products and quotients are grouped as in PyTorch's single-tensor CPU code
+ * (torch/optim/sgd.py, adam.py), e.g. its {@code addcdiv} is {@code p + (value * m) / denom}.
+ * Hyper-parameters arrive as float32, as in PyTorch's kernels (a Python float becomes the tensor's
+ * scalar type), after being combined in double ({@code lr / (1 - beta1^t)}, {@code 1 - lr * wd}).
+ * No fused multiply-adds: each product is rounded before its sum, in the body and the tail alike.
  */
 final class UpdateKernels {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /** Fixed widths for the norm, so its summation order is the same on every machine. */
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Double> D4 = DoubleVector.SPECIES_256;
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
 
@@ -132,30 +137,29 @@ final class UpdateKernels {
     }
 
     /**
-     * Sum of squares in double, in a fixed order (four interleaved partial sums combined as
-     * (s0 + s1) + (s2 + s3)), so the result does not depend on anything but the values.
+     * Sum of squares in double, in an order fixed by the element count alone (not by the
+     * machine's vector width): eight running sums, element i going to sum i mod 8, combined
+     * pairwise at the end. Each square of a float32 is exact in double, so only the sums round.
      */
     static double sumOfSquares(MemorySegment x, long xo, long n) {
-        double s0 = 0;
-        double s1 = 0;
-        double s2 = 0;
-        double s3 = 0;
+        DoubleVector acc0 = DoubleVector.zero(D4);
+        DoubleVector acc1 = DoubleVector.zero(D4);
         long i = 0;
-        for (; i + 4 <= n; i += 4) {
-            double a = x.getAtIndex(F32, xo + i);
-            double b = x.getAtIndex(F32, xo + i + 1);
-            double c = x.getAtIndex(F32, xo + i + 2);
-            double d = x.getAtIndex(F32, xo + i + 3);
-            s0 += a * a;
-            s1 += b * b;
-            s2 += c * c;
-            s3 += d * d;
+        for (; i + 8 <= n; i += 8) {
+            FloatVector f = FloatVector.fromMemorySegment(F8, x, (xo + i) * 4, NATIVE);
+            DoubleVector lo = (DoubleVector) f.convertShape(VectorOperators.F2D, D4, 0);
+            DoubleVector hi = (DoubleVector) f.convertShape(VectorOperators.F2D, D4, 1);
+            acc0 = acc0.add(lo.mul(lo));
+            acc1 = acc1.add(hi.mul(hi));
         }
-        for (; i < n; i++) {
+        double[] s = new double[8];
+        acc0.intoArray(s, 0);
+        acc1.intoArray(s, 4);
+        for (int k = 0; i < n; i++, k++) {
             double a = x.getAtIndex(F32, xo + i);
-            s0 += a * a;
+            s[k] += a * a;
         }
-        return (s0 + s1) + (s2 + s3);
+        return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
     }
 
     /** x = x * c, in place. */

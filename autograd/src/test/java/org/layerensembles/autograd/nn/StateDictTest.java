@@ -30,17 +30,18 @@ class StateDictTest {
 
     private static List<String> expectedNames() {
         List<String> names = new ArrayList<>();
-        // arrays module by module (own parameters, then buffers), then the int64 counters
+        // module by module: own parameters, then buffers, then int64 counters (PyTorch's order)
         names.add("scale");
         names.add("encoder.block1.fc.weight");
         names.add("encoder.block1.fc.bias");
         names.add("encoder.block1.stat.running");
+        names.add("encoder.block1.stat.steps");
         names.add("encoder.block2.fc.weight");
         names.add("encoder.block2.fc.bias");
         names.add("encoder.block2.stat.running");
+        names.add("encoder.block2.stat.steps");
         names.add("head.weight");
         names.add("head.bias");
-        names.addAll(Net.COUNTER_NAMES);
         return names;
     }
 
@@ -194,9 +195,9 @@ class StateDictTest {
     }
 
     @Test
-    void namesListArraysThenLongsInInsertionOrderAndTheViewsAreReadOnly() {
+    void namesListEntriesInInsertionOrderAndTheViewsAreReadOnly() {
         StateDict d = new StateDict().putLong("z", 1).put("b", NDArrays.zeros(1)).putLong("y", 2).put("a", NDArrays.zeros(1));
-        assertEquals(List.of("b", "a", "z", "y"), List.copyOf(d.names()));
+        assertEquals(List.of("z", "b", "y", "a"), List.copyOf(d.names()));
         assertThrows(UnsupportedOperationException.class, () -> d.arrays().clear());
         assertThrows(UnsupportedOperationException.class, () -> d.longs().put("x", 3L));
         assertThrows(NullPointerException.class, () -> d.put("n", null));

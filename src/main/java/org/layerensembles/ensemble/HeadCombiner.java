@@ -24,7 +24,9 @@ import org.layerensembles.core.backend.BinaryOp;
  *       the vote fractions;</li>
  *   <li>{@link CombineRule#LAST}: the last head's softmax and argmax (S is only checked).</li>
  * </ul>
- * A head's own argmax, like the final one, picks the lowest class index on exact ties.
+ * Every argmax (a head's, and the final one of MEAN and LAST) picks the lowest class index on
+ * exact ties; for MEAN, p̄ is a float32 sum in head order, so probabilities that tie in exact
+ * arithmetic may differ in the last bit and not tie.
  *
  * <p>Works on the logits' arrays with the current backend ({@link Autograd#backend()}), so it records
  * no graph whatever the grad mode; results and temporaries live in the current memory scope.

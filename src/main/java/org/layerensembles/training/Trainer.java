@@ -99,6 +99,7 @@ import org.layerensembles.training.TrainingDivergedException.Phase;
  * A throttled progress line per batch and a summary line per epoch go to the given stream
  * ({@code System.err} by default) unless the configuration is quiet.
  */
+@SuppressWarnings("try") // memory scopes and GradMode scopes are used for what they do on closing
 public final class Trainer {
     /** The engine version written into checkpoints. */
     public static final String ENGINE_VERSION = "0.1.0-SNAPSHOT";

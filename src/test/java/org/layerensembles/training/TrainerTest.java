@@ -27,6 +27,7 @@ import org.layerensembles.autograd.checkpoint.Safetensors;
 import org.layerensembles.autograd.nn.Module;
 import org.layerensembles.core.DType;
 import org.layerensembles.core.NDArray;
+import org.layerensembles.core.memory.MemoryPool;
 import org.layerensembles.data.SegmentationDataset;
 import org.layerensembles.training.TinyFixtures.TinyEnsemble;
 import org.layerensembles.training.TinyFixtures.TinyNet;
@@ -387,6 +388,20 @@ class TrainerTest {
             assertEquals(curves(r.members().get(m)), curves(resumed.members().get(m)));
         }
         assertEquals(r.bestValidationLoss(), resumed.bestValidationLoss());
+    }
+
+    // ---- memory
+
+    @Test
+    void trainingStepsGiveEveryTemporaryBackAndReuseThePoolsMemory() throws Exception {
+        MemoryPool pool = MemoryPool.global();
+        long inUse = pool.inUseBytes();
+        new Trainer(config("warm", 1)).train(TinyNet.twoHeads(100), TRAIN, VALIDATION);
+        assertEquals(inUse, pool.inUseBytes(), "native memory still in use after training");
+        long reserved = pool.reservedBytes();
+        new Trainer(config("steady", 4)).train(TinyNet.twoHeads(100), TRAIN, VALIDATION);
+        assertEquals(inUse, pool.inUseBytes(), "native memory still in use after training");
+        assertEquals(reserved, pool.reservedBytes(), "later epochs reserved more native memory");
     }
 
     // ---- small parts

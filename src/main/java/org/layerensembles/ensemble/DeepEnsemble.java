@@ -32,7 +32,7 @@ import org.layerensembles.core.SeededRandom;
  * of their losses would train them together but with a shared batch order and schedule, which
  * is not the baseline): the training helper takes {@link #members()} one by one.
  */
-public final class DeepEnsemble implements SegmentationModel {
+public final class DeepEnsemble implements MemberwiseModel {
     /** The number of members when none is given. */
     public static final int DEFAULT_MEMBERS = 5;
     private final List<SegmentationModel> members;

@@ -1,5 +1,7 @@
 package org.layerensembles.training;
 
+import org.layerensembles.ensemble.MemberwiseModel;
+
 /** Why a training run ended (a diverging run throws {@link TrainingDivergedException} instead). */
 public enum StopReason {
     /** The configured number of epochs ran. */

@@ -1,5 +1,6 @@
 package org.layerensembles.training;
 
+import java.util.Arrays;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.layerensembles.ensemble.MemberwiseModel;
 import org.layerensembles.autograd.Autograd;
 import org.layerensembles.autograd.GradMode;
 import org.layerensembles.autograd.Tensor;
@@ -37,6 +39,7 @@ import org.layerensembles.core.backend.BinaryOp;
 import org.layerensembles.core.backend.ReduceOp;
 import org.layerensembles.core.memory.MemoryPool;
 import org.layerensembles.core.memory.MemoryScope;
+import org.layerensembles.data.Batches;
 import org.layerensembles.data.SegmentationDataset;
 import org.layerensembles.ensemble.HeadOutputs;
 import org.layerensembles.ensemble.SegmentationModel;
@@ -229,7 +232,7 @@ public final class Trainer {
                 int to = Math.min(n, from + batch);
                 double loss;
                 try (MemoryScope ignored = MemoryScope.open("training step", MemoryPool.global())) {
-                    Batches.Batch b = Batches.stack(train, order, from, to);
+                    Batches.Batch b = Batches.of(train, Arrays.copyOfRange(order, from, to));
                     Tensor total = totalLoss(model, model.heads(b.images()), b.masks(), cfg);
                     loss = total.item();
                     if (!Double.isFinite(loss)) {
@@ -425,7 +428,7 @@ public final class Trainer {
             for (int from = 0; from < n; from += cfg.batchSize()) {
                 int to = Math.min(n, from + cfg.batchSize());
                 try (MemoryScope step = MemoryScope.open("validation step", MemoryPool.global())) {
-                    Batches.Batch b = Batches.stack(validation, order, from, to);
+                    Batches.Batch b = Batches.of(validation, Arrays.copyOfRange(order, from, to));
                     HeadOutputs heads = model.heads(b.images());
                     lossSum += totalLoss(model, heads, b.masks(), cfg).item() * (to - from);
                     int[] predicted = combinedLabels(heads, cfg).toIntArray();

@@ -1,5 +1,7 @@
 package org.layerensembles.training;
 
+import org.layerensembles.ensemble.MemberwiseModel;
+
 import java.nio.file.Path;
 import java.util.List;
 

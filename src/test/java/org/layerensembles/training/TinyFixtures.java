@@ -2,6 +2,7 @@ package org.layerensembles.training;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.layerensembles.ensemble.MemberwiseModel;
 import org.layerensembles.autograd.Autograd;
 import org.layerensembles.autograd.Tensor;
 import org.layerensembles.autograd.nn.Module;

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.layerensembles.ensemble.MemberwiseModel;
 import org.layerensembles.autograd.Tensor;
 import org.layerensembles.autograd.checkpoint.Checkpoint;
 import org.layerensembles.autograd.checkpoint.Provenance;
@@ -28,6 +29,7 @@ import org.layerensembles.autograd.nn.Module;
 import org.layerensembles.core.DType;
 import org.layerensembles.core.NDArray;
 import org.layerensembles.core.memory.MemoryPool;
+import org.layerensembles.data.Batches;
 import org.layerensembles.data.SegmentationDataset;
 import org.layerensembles.training.TinyFixtures.TinyEnsemble;
 import org.layerensembles.training.TinyFixtures.TinyNet;
@@ -334,7 +336,7 @@ class TrainerTest {
         TinyNet m2 = TinyNet.twoHeads(100);
         Tensor images;
         Tensor masks;
-        Batches.Batch b = Batches.stack(TRAIN, new int[] {0, 1, 2, 3}, 0, 4);
+        Batches.Batch b = Batches.of(TRAIN, new int[] {0, 1, 2, 3});
         images = b.images();
         masks = b.masks();
         var heads = m2.heads(images);
@@ -435,7 +437,7 @@ class TrainerTest {
 
     @Test
     void batchesStackImagesAndMasksAndRejectMismatchedSamples() {
-        Batches.Batch b = Batches.stack(TRAIN, new int[] {3, 1, 2}, 0, 2);
+        Batches.Batch b = Batches.of(TRAIN, new int[] {3, 1});
         assertArrayEquals(new int[] {2, 1, 16, 16}, b.images().shape());
         assertArrayEquals(new int[] {2, 16, 16}, b.masks().shape());
         assertEquals(DType.INT32, b.masks().dtype());
@@ -462,8 +464,8 @@ class TrainerTest {
             }
         };
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Batches.stack(odd, new int[] {0, 1}, 0, 2));
-        assertTrue(e.getMessage().contains("one shape"), e.getMessage());
+                () -> Batches.of(odd, new int[] {0, 1}));
+        assertTrue(e.getMessage().contains("first sample has"), e.getMessage());
     }
 
     // ---- helpers

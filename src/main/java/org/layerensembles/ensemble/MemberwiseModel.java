@@ -1,16 +1,15 @@
-package org.layerensembles.training;
+package org.layerensembles.ensemble;
 
 import java.util.List;
-import org.layerensembles.ensemble.SegmentationModel;
 
 /**
  * A model made of independently trained members, such as a deep ensemble (METHOD.md section 7):
  * its {@link #heads} are the members' outputs, but each member learns on its own.
  *
- * <p>When {@link Trainer#train} is given a model that implements this interface it does not train
+ * <p>When {@code Trainer.train} (org.layerensembles.training) is given a model that implements this interface it does not train
  * the whole model at once. It trains the members in turn, each exactly as a model of its own:
  * its own optimizer (fresh state), its own shuffling seed (derived from the run's seed and the
- * member's index, see {@link Trainer#memberSeed}), its own early stopping and its own output
+ * member's index, see {@code Trainer.memberSeed}), its own early stopping and its own output
  * subfolder {@code member-<i>} with {@code best.safetensors}, {@code last.safetensors} and
  * {@code metrics.csv}. Afterwards, with the best member weights restored, the whole model is
  * validated once and written to the run folder's {@code best.safetensors}. The head weights of

@@ -22,8 +22,8 @@ import org.layerensembles.training.TrainingResult;
  * on every encoder block, the bottleneck and every decoder block), trained on synthetic masses
  * with the default per-head loss (cross-entropy + soft Dice) and Adam. Seeded: it must reach a
  * validation Dice of the combined heads of at least 0.7 within 12 epochs (it reaches 0.79; after
- * epoch 1 it is 0) (the synthetic set
- * includes hard, low-contrast lesions), and two runs must give identical loss curves.
+ * epoch 1 it is 0; the synthetic set includes hard, low-contrast lesions), and two runs must give
+ * identical loss curves.
  */
 class LayerEnsembleTrainingTest {
     private static final int SIZE = 32;

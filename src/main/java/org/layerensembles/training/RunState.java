@@ -15,9 +15,9 @@ import java.util.Map;
  * {@code last.safetensors} (and {@code best.safetensors}) as strings; doubles are written with
  * {@link Double#toString}, which reads back to the same bits.
  *
- * <p>The shuffling needs no saved generator position: epoch e's order is a pure function of the
- * seed and e ({@link Trainer#epochOrder}), so the next epoch's number is the whole of the
- * random state.
+ * <p>The shuffling and the augmentation need no saved generator position: epoch e's order and
+ * transforms are pure functions of the seed and e ({@link Trainer#epochOrder},
+ * {@link Trainer#augmentRandom}), so the next epoch's number is the whole of the random state.
  */
 final class RunState {
     static final String EPOCH = "epoch";

@@ -39,6 +39,7 @@ import org.layerensembles.core.backend.BinaryOp;
 import org.layerensembles.core.backend.ReduceOp;
 import org.layerensembles.core.memory.MemoryPool;
 import org.layerensembles.core.memory.MemoryScope;
+import org.layerensembles.data.Augment;
 import org.layerensembles.data.Batches;
 import org.layerensembles.data.SegmentationDataset;
 import org.layerensembles.ensemble.HeadOutputs;
@@ -59,7 +60,12 @@ import org.layerensembles.training.TrainingDivergedException.Phase;
  * <ol>
  *   <li>The model goes to training mode. The training samples are visited in a shuffled order
  *       that is a pure function of the seed and the epoch number ({@link #epochOrder}), in
- *       batches of {@code batchSize} (the last one holds the remainder).</li>
+ *       batches of {@code batchSize} (the last one holds the remainder). With
+ *       {@code augmentation} configured, each training sample is transformed
+ *       ({@link Augment}: flips and an affine map, image and mask alike) by
+ *       {@code Batches.of(train, indices, augment, augmentRandom(seed, epoch))}: sample i's
+ *       transform in epoch e is a pure function of (seed, e, i), whatever batch it falls in.
+ *       Validation samples are never augmented.</li>
  *   <li>Each batch is one step inside its own {@link MemoryScope} (every temporary is freed when
  *       the step ends): heads = model.heads(images); total loss = sum over heads h of
  *       weight_h * loss_h(logits_h, masks) with the configured per-head loss (heads of weight 0
@@ -86,10 +92,10 @@ import org.layerensembles.training.TrainingDivergedException.Phase;
  *
  * <h2>Resuming</h2>
  * {@link #resume} loads {@code last.safetensors} (model, optimizer, run state) and continues with
- * the next epoch. Because the shuffling depends only on (seed, epoch) and the optimizer state
- * (moments, step counts, learning rate as double bits) and the model state (batch-norm running
- * statistics and counters included) come back bit for bit, the continuation computes exactly what
- * the uninterrupted run would have. Randomness inside the model (e.g. a dropout layer's generator
+ * the next epoch. Because the shuffling and the augmentation depend only on (seed, epoch) and the
+ * optimizer state (moments, step counts, learning rate as double bits) and the model state
+ * (batch-norm running statistics and counters included) come back bit for bit, the continuation
+ * computes exactly what the uninterrupted run would have. Randomness inside the model (e.g. a dropout layer's generator
  * position) is not part of a state dict and is not restored: such models resume with fresh masks.
  * The configuration may differ from the checkpoint's only in fields that do not change what is
  * computed (more epochs, another patience, quiet, ...); see {@link TrainingConfig}.
@@ -116,6 +122,7 @@ public final class Trainer {
     public static final String MEMBER_DIR_PREFIX = "member-";
 
     private static final long MEMBER_STREAM = 0x4D454D424552L; // "MEMBER"
+    private static final long AUGMENT_STREAM = 0x4155474D454E54L; // "AUGMENT"
 
     private final TrainingConfig config;
     private final PrintStream progressOut;
@@ -218,6 +225,7 @@ public final class Trainer {
         RunState state = resume ? loadLast(lastPath, module, optimizer, cfg) : new RunState();
         ProgressBar bar = new ProgressBar(progressOut, !cfg.quiet(), cfg.progressIntervalMillis(), inPlace, label);
 
+        Augment augment = cfg.augmentation() == null ? null : new Augment(cfg.augmentation());
         int n = train.size();
         int batch = cfg.batchSize();
         int steps = (n + batch - 1) / batch;
@@ -226,13 +234,14 @@ public final class Trainer {
             long start = System.nanoTime();
             module.train();
             int[] order = epochOrder(n, cfg.seed(), epoch);
+            SeededRandom augmentRandom = augment == null ? null : augmentRandom(cfg.seed(), epoch);
             double lossSum = 0;
             for (int step = 0; step < steps; step++) {
                 int from = step * batch;
                 int to = Math.min(n, from + batch);
                 double loss;
                 try (MemoryScope ignored = MemoryScope.open("training step", MemoryPool.global())) {
-                    Batches.Batch b = Batches.of(train, Arrays.copyOfRange(order, from, to));
+                    Batches.Batch b = Batches.of(train, Arrays.copyOfRange(order, from, to), augment, augmentRandom);
                     Tensor total = totalLoss(model, model.heads(b.images()), b.masks(), cfg);
                     loss = total.item();
                     if (!Double.isFinite(loss)) {
@@ -522,6 +531,17 @@ public final class Trainer {
             order[j] = t;
         }
         return order;
+    }
+
+    /**
+     * The generator of epoch {@code epoch}'s augmentation:
+     * {@code new SeededRandom(seed).fork(0x4155474D454E54).fork(epoch)} (the label spells
+     * "AUGMENT", a stream apart from the shuffling's). Training sample i is transformed with its
+     * {@code fork(i)} ({@link Batches#of(SegmentationDataset, int[], Augment, SeededRandom)}), so
+     * the transforms are a pure function of (seed, epoch, i): resuming needs no generator state.
+     */
+    public static SeededRandom augmentRandom(long seed, int epoch) {
+        return new SeededRandom(seed).fork(AUGMENT_STREAM).fork(epoch);
     }
 
     // ---- optimizer

@@ -13,6 +13,7 @@ import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import org.layerensembles.data.Augment;
 
 /**
  * Every hyper-parameter of a training run, typed, documented and checked. Start from
@@ -73,12 +74,19 @@ import java.util.Set;
  * @param quiet                  no progress output at all (default false)
  * @param progressIntervalMillis at most one progress line per this many milliseconds (>= 0; the
  *                               last step of an epoch is always shown). Default 1000.
+ * @param augmentation           random flips and affine transforms ({@link Augment}) applied to
+ *                               the training batches, image and mask alike; never to
+ *                               validation. Null (the default) for none. The transforms of
+ *                               epoch e are a pure function of (seed, e, sample index)
+ *                               ({@link Trainer#augmentRandom}), so augmented runs are
+ *                               deterministic and resume bit for bit. It changes what is
+ *                               computed, so a run cannot be resumed with another setting.
  */
 public record TrainingConfig(int epochs, int batchSize, double learningRate, OptimizerKind optimizer,
                              Double weightDecay, double momentum, LossKind headLoss, List<Double> headWeights,
                              List<Double> classWeights, int patience, double minDelta, long seed, int validateEvery,
                              Path outputDir, Double maxGradNorm, boolean restoreBest, boolean quiet,
-                             long progressIntervalMillis) {
+                             long progressIntervalMillis, Augment.Config augmentation) {
 
     /** The optimizers a run can use (org.layerensembles.autograd.optim). */
     public enum OptimizerKind {
@@ -184,7 +192,7 @@ public record TrainingConfig(int epochs, int batchSize, double learningRate, Opt
     /** METHOD.md section 3's settings: Adam lr 1e-4, batch 5, DICE_CE, all head weights 1, patience 10. */
     public static TrainingConfig defaults() {
         return new TrainingConfig(100, 5, 1e-4, OptimizerKind.ADAM, null, 0, LossKind.DICE_CE, null, null, 10, 0, 0, 1,
-                Path.of("runs", "train"), null, true, false, 1000);
+                Path.of("runs", "train"), null, true, false, 1000, null);
     }
 
     // ---- withers
@@ -192,109 +200,115 @@ public record TrainingConfig(int epochs, int batchSize, double learningRate, Opt
     public TrainingConfig withEpochs(int v) {
         return new TrainingConfig(v, batchSize, learningRate, optimizer, weightDecay, momentum, headLoss, headWeights,
                 classWeights, patience, minDelta, seed, validateEvery, outputDir, maxGradNorm, restoreBest, quiet,
-                progressIntervalMillis);
+                progressIntervalMillis, augmentation);
     }
 
     public TrainingConfig withBatchSize(int v) {
         return new TrainingConfig(epochs, v, learningRate, optimizer, weightDecay, momentum, headLoss, headWeights,
                 classWeights, patience, minDelta, seed, validateEvery, outputDir, maxGradNorm, restoreBest, quiet,
-                progressIntervalMillis);
+                progressIntervalMillis, augmentation);
     }
 
     public TrainingConfig withLearningRate(double v) {
         return new TrainingConfig(epochs, batchSize, v, optimizer, weightDecay, momentum, headLoss, headWeights,
                 classWeights, patience, minDelta, seed, validateEvery, outputDir, maxGradNorm, restoreBest, quiet,
-                progressIntervalMillis);
+                progressIntervalMillis, augmentation);
     }
 
     public TrainingConfig withOptimizer(OptimizerKind v) {
         return new TrainingConfig(epochs, batchSize, learningRate, v, weightDecay, momentum, headLoss, headWeights,
                 classWeights, patience, minDelta, seed, validateEvery, outputDir, maxGradNorm, restoreBest, quiet,
-                progressIntervalMillis);
+                progressIntervalMillis, augmentation);
     }
 
     public TrainingConfig withWeightDecay(Double v) {
         return new TrainingConfig(epochs, batchSize, learningRate, optimizer, v, momentum, headLoss, headWeights,
                 classWeights, patience, minDelta, seed, validateEvery, outputDir, maxGradNorm, restoreBest, quiet,
-                progressIntervalMillis);
+                progressIntervalMillis, augmentation);
     }
 
     public TrainingConfig withMomentum(double v) {
         return new TrainingConfig(epochs, batchSize, learningRate, optimizer, weightDecay, v, headLoss, headWeights,
                 classWeights, patience, minDelta, seed, validateEvery, outputDir, maxGradNorm, restoreBest, quiet,
-                progressIntervalMillis);
+                progressIntervalMillis, augmentation);
     }
 
     public TrainingConfig withHeadLoss(LossKind v) {
         return new TrainingConfig(epochs, batchSize, learningRate, optimizer, weightDecay, momentum, v, headWeights,
                 classWeights, patience, minDelta, seed, validateEvery, outputDir, maxGradNorm, restoreBest, quiet,
-                progressIntervalMillis);
+                progressIntervalMillis, augmentation);
     }
 
     public TrainingConfig withHeadWeights(List<Double> v) {
         return new TrainingConfig(epochs, batchSize, learningRate, optimizer, weightDecay, momentum, headLoss, v,
                 classWeights, patience, minDelta, seed, validateEvery, outputDir, maxGradNorm, restoreBest, quiet,
-                progressIntervalMillis);
+                progressIntervalMillis, augmentation);
     }
 
     public TrainingConfig withClassWeights(List<Double> v) {
         return new TrainingConfig(epochs, batchSize, learningRate, optimizer, weightDecay, momentum, headLoss,
                 headWeights, v, patience, minDelta, seed, validateEvery, outputDir, maxGradNorm, restoreBest, quiet,
-                progressIntervalMillis);
+                progressIntervalMillis, augmentation);
     }
 
     public TrainingConfig withPatience(int v) {
         return new TrainingConfig(epochs, batchSize, learningRate, optimizer, weightDecay, momentum, headLoss,
                 headWeights, classWeights, v, minDelta, seed, validateEvery, outputDir, maxGradNorm, restoreBest, quiet,
-                progressIntervalMillis);
+                progressIntervalMillis, augmentation);
     }
 
     public TrainingConfig withMinDelta(double v) {
         return new TrainingConfig(epochs, batchSize, learningRate, optimizer, weightDecay, momentum, headLoss,
                 headWeights, classWeights, patience, v, seed, validateEvery, outputDir, maxGradNorm, restoreBest, quiet,
-                progressIntervalMillis);
+                progressIntervalMillis, augmentation);
     }
 
     public TrainingConfig withSeed(long v) {
         return new TrainingConfig(epochs, batchSize, learningRate, optimizer, weightDecay, momentum, headLoss,
                 headWeights, classWeights, patience, minDelta, v, validateEvery, outputDir, maxGradNorm, restoreBest,
-                quiet, progressIntervalMillis);
+                quiet, progressIntervalMillis, augmentation);
     }
 
     public TrainingConfig withValidateEvery(int v) {
         return new TrainingConfig(epochs, batchSize, learningRate, optimizer, weightDecay, momentum, headLoss,
                 headWeights, classWeights, patience, minDelta, seed, v, outputDir, maxGradNorm, restoreBest, quiet,
-                progressIntervalMillis);
+                progressIntervalMillis, augmentation);
     }
 
     public TrainingConfig withOutputDir(Path v) {
         return new TrainingConfig(epochs, batchSize, learningRate, optimizer, weightDecay, momentum, headLoss,
                 headWeights, classWeights, patience, minDelta, seed, validateEvery, v, maxGradNorm, restoreBest, quiet,
-                progressIntervalMillis);
+                progressIntervalMillis, augmentation);
     }
 
     public TrainingConfig withMaxGradNorm(Double v) {
         return new TrainingConfig(epochs, batchSize, learningRate, optimizer, weightDecay, momentum, headLoss,
                 headWeights, classWeights, patience, minDelta, seed, validateEvery, outputDir, v, restoreBest, quiet,
-                progressIntervalMillis);
+                progressIntervalMillis, augmentation);
     }
 
     public TrainingConfig withRestoreBest(boolean v) {
         return new TrainingConfig(epochs, batchSize, learningRate, optimizer, weightDecay, momentum, headLoss,
                 headWeights, classWeights, patience, minDelta, seed, validateEvery, outputDir, maxGradNorm, v, quiet,
-                progressIntervalMillis);
+                progressIntervalMillis, augmentation);
     }
 
     public TrainingConfig withQuiet(boolean v) {
         return new TrainingConfig(epochs, batchSize, learningRate, optimizer, weightDecay, momentum, headLoss,
                 headWeights, classWeights, patience, minDelta, seed, validateEvery, outputDir, maxGradNorm, restoreBest,
-                v, progressIntervalMillis);
+                v, progressIntervalMillis, augmentation);
     }
 
     public TrainingConfig withProgressIntervalMillis(long v) {
         return new TrainingConfig(epochs, batchSize, learningRate, optimizer, weightDecay, momentum, headLoss,
                 headWeights, classWeights, patience, minDelta, seed, validateEvery, outputDir, maxGradNorm, restoreBest,
-                quiet, v);
+                quiet, v, augmentation);
+    }
+
+    public TrainingConfig withAugmentation(Augment.Config v) {
+        return new TrainingConfig(epochs, batchSize, learningRate, optimizer, weightDecay, momentum, headLoss,
+                headWeights, classWeights, patience, minDelta, seed, validateEvery, outputDir, maxGradNorm, restoreBest,
+                quiet, progressIntervalMillis, v);
     }
 
     // ---- derived values
@@ -343,6 +357,24 @@ public record TrainingConfig(int epochs, int batchSize, double learningRate, Opt
         n.put("restoreBest", restoreBest);
         n.put("quiet", quiet);
         n.put("progressIntervalMillis", progressIntervalMillis);
+        if (augmentation == null) {
+            n.putNull("augmentation");
+        } else {
+            n.set("augmentation", augmentationNode(augmentation));
+        }
+        return n;
+    }
+
+    /** The members of {@link Augment.Config}, in its order; the padding by name. */
+    private static ObjectNode augmentationNode(Augment.Config a) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("flipHorizontal", a.flipHorizontal());
+        n.put("flipVertical", a.flipVertical());
+        n.put("maxRotationDegrees", a.maxRotationDegrees());
+        n.put("minScale", a.minScale());
+        n.put("maxScale", a.maxScale());
+        n.put("maxTranslation", a.maxTranslation());
+        n.put("padding", a.padding().name());
         return n;
     }
 
@@ -358,7 +390,10 @@ public record TrainingConfig(int epochs, int batchSize, double learningRate, Opt
     /**
      * Reads a configuration written by {@link #toJson()}. Members that are missing take the
      * {@link #defaults()}; an unknown member is an error (a misspelt field must not pass
-     * silently); the values are checked as by the constructor.
+     * silently); the values are checked as by the constructor. {@code augmentation} is null or
+     * an object whose missing members take {@link Augment.Config#defaults()}'s values (so
+     * {@code "augmentation": {}} turns the default augmentation on); unknown members in it are
+     * errors too.
      *
      * @throws IllegalArgumentException for malformed JSON, an unknown member, a value of the wrong
      *                                  type, or an invalid configuration
@@ -373,20 +408,9 @@ public record TrainingConfig(int epochs, int batchSize, double learningRate, Opt
         if (root == null || !root.isObject()) {
             throw new IllegalArgumentException("training configuration must be a JSON object, got " + json);
         }
-        Set<String> known = new LinkedHashSet<>();
-        defaults().toJsonNode().fieldNames().forEachRemaining(known::add);
-        List<String> unknown = new ArrayList<>();
-        for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
-            String f = it.next();
-            if (!known.contains(f)) {
-                unknown.add(f);
-            }
-        }
-        if (!unknown.isEmpty()) {
-            throw new IllegalArgumentException("training configuration has unknown member(s) " + unknown + "; known: " + known);
-        }
+        checkMembers("training configuration", root, defaults().toJsonNode());
         TrainingConfig d = defaults();
-        Reader r = new Reader(root);
+        Reader r = new Reader(root, "");
         return new TrainingConfig(
                 r.integer("epochs", d.epochs),
                 r.integer("batchSize", d.batchSize),
@@ -405,18 +429,35 @@ public record TrainingConfig(int epochs, int batchSize, double learningRate, Opt
                 r.optionalNumber("maxGradNorm", d.maxGradNorm),
                 r.bool("restoreBest", d.restoreBest),
                 r.bool("quiet", d.quiet),
-                r.longValue("progressIntervalMillis", d.progressIntervalMillis));
+                r.longValue("progressIntervalMillis", d.progressIntervalMillis),
+                r.augmentation("augmentation", d.augmentation));
     }
 
-    /** Typed access to the members of a JSON object, with errors naming the member. */
-    private record Reader(JsonNode root) {
+    /** Throws naming every member of {@code node} that {@code template} lacks. */
+    private static void checkMembers(String what, JsonNode node, JsonNode template) {
+        Set<String> known = new LinkedHashSet<>();
+        template.fieldNames().forEachRemaining(known::add);
+        List<String> unknown = new ArrayList<>();
+        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!known.contains(f)) {
+                unknown.add(f);
+            }
+        }
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException(what + " has unknown member(s) " + unknown + "; known: " + known);
+        }
+    }
+
+    /** Typed access to the members of a JSON object, with errors naming the member ({@code prefix} + name). */
+    private record Reader(JsonNode root, String prefix) {
         private JsonNode get(String name) {
             JsonNode v = root.get(name);
             return v == null || v.isMissingNode() ? null : v;
         }
 
         private IllegalArgumentException wrong(String name, String what, JsonNode v) {
-            return new IllegalArgumentException("training configuration member '" + name + "' must be " + what + ", got " + v);
+            return new IllegalArgumentException("training configuration member '" + prefix + name + "' must be " + what + ", got " + v);
         }
 
         int integer(String name, int fallback) {
@@ -486,6 +527,37 @@ public record TrainingConfig(int epochs, int batchSize, double learningRate, Opt
                 throw wrong(name, "a string", v);
             }
             return v.textValue();
+        }
+
+        Augment.Config augmentation(String name, Augment.Config fallback) {
+            JsonNode v = get(name);
+            if (v == null) {
+                return fallback;
+            }
+            if (v.isNull()) {
+                return null;
+            }
+            if (!v.isObject()) {
+                throw wrong(name, "an object or null", v);
+            }
+            checkMembers("training configuration member '" + name + "'", v, augmentationNode(Augment.Config.defaults()));
+            Augment.Config d = Augment.Config.defaults();
+            Reader r = new Reader(v, name + ".");
+            try {
+                return new Augment.Config(
+                        r.number("flipHorizontal", d.flipHorizontal()),
+                        r.number("flipVertical", d.flipVertical()),
+                        r.number("maxRotationDegrees", d.maxRotationDegrees()),
+                        r.number("minScale", d.minScale()),
+                        r.number("maxScale", d.maxScale()),
+                        r.number("maxTranslation", d.maxTranslation()),
+                        r.enumValue("padding", Augment.Padding.class, d.padding()));
+            } catch (IllegalArgumentException e) {
+                if (e.getMessage() != null && e.getMessage().startsWith("training configuration member")) {
+                    throw e;
+                }
+                throw new IllegalArgumentException("invalid training configuration: " + name + ": " + e.getMessage(), e);
+            }
         }
 
         <E extends Enum<E>> E enumValue(String name, Class<E> type, E fallback) {

@@ -29,6 +29,8 @@ import org.layerensembles.autograd.nn.Module;
 import org.layerensembles.core.DType;
 import org.layerensembles.core.NDArray;
 import org.layerensembles.core.memory.MemoryPool;
+import org.layerensembles.core.SeededRandom;
+import org.layerensembles.data.Augment;
 import org.layerensembles.data.Batches;
 import org.layerensembles.data.SegmentationDataset;
 import org.layerensembles.training.TinyFixtures.TinyEnsemble;
@@ -390,6 +392,118 @@ class TrainerTest {
             assertEquals(curves(r.members().get(m)), curves(resumed.members().get(m)));
         }
         assertEquals(r.bestValidationLoss(), resumed.bestValidationLoss());
+    }
+
+    // ---- augmentation
+
+    /** Flips, rotation, scale and translation on the training batches; the last epoch's weights kept. */
+    private TrainingConfig augmented(String run, int epochs) {
+        return config(run, epochs).withAugmentation(Augment.Config.defaults()).withRestoreBest(false);
+    }
+
+    @Test
+    void augmentedRunsAreDeterministicResumeBitForBitAndDifferFromUnaugmentedOnes() throws Exception {
+        TinyNet a = TinyNet.twoHeads(100);
+        TrainingResult ra = new Trainer(augmented("aug-a", 4)).train(a, TRAIN, VALIDATION);
+        TinyNet b = TinyNet.twoHeads(100);
+        TrainingResult rb = new Trainer(augmented("aug-b", 4)).train(b, TRAIN, VALIDATION);
+        assertEquals(curves(ra), curves(rb));
+        assertStatesEqual(a.module(), b.module());
+
+        // 2 epochs, then resumed to 4 by a new trainer into a differently initialised model: the same bits.
+        TrainingResult half = new Trainer(augmented("aug-split", 2)).train(TinyNet.twoHeads(100), TRAIN, VALIDATION);
+        TinyNet resumed = TinyNet.twoHeads(777);
+        TrainingResult second = new Trainer(augmented("aug-split", 4)).resume(resumed, TRAIN, VALIDATION);
+        assertEquals(4, second.lastEpoch());
+        assertEquals(curves(ra), curves(second));
+        assertEquals(ra.optimizerSteps(), second.optimizerSteps());
+        assertStatesEqual(a.module(), resumed.module());
+
+        // The same seeds without augmentation: another run from the first epoch's training loss on.
+        TrainingResult plain = new Trainer(config("plain", 2).withRestoreBest(false))
+                .train(TinyNet.twoHeads(100), TRAIN, VALIDATION);
+        assertNotEquals(half.history().getFirst().trainLoss(), plain.history().getFirst().trainLoss());
+        assertNotEquals(curves(half), curves(plain));
+
+        // Validation is never augmented: validating the final weights with or without the setting
+        // gives the figures the augmented run recorded for its last epoch.
+        EpochMetrics last = ra.history().getLast();
+        for (TrainingConfig c : List.of(config("v", 1), augmented("v", 1))) {
+            Trainer.Validation v = Trainer.validate(a, VALIDATION, c);
+            assertEquals(last.validationLoss(), v.loss());
+            assertEquals(last.validationDice(), v.dice());
+        }
+
+        // Switching augmentation off (or changing it) is not a resumable change.
+        for (TrainingConfig c : List.of(config("aug-split", 5),
+                augmented("aug-split", 5).withAugmentation(Augment.Config.flipsOnly()))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () ->
+                    new Trainer(c.withRestoreBest(false)).resume(TinyNet.twoHeads(1), TRAIN, VALIDATION));
+            assertTrue(e.getMessage().contains("augmentation: checkpoint"), e.getMessage());
+        }
+    }
+
+    /**
+     * What the model sees, caught by a forward hook on its first block: in training, exactly
+     * {@code Batches.of(train, chunk, augment, Trainer.augmentRandom(seed, epoch))} for each chunk
+     * of the epoch's order (the member's own seed for a deep ensemble member); in validation, the
+     * plain samples.
+     */
+    @Test
+    void trainingBatchesAreAugmentedWithTheEpochsGeneratorAndValidationBatchesAreNot() throws Exception {
+        TinyNet model = TinyNet.twoHeads(100);
+        List<float[]> training = new ArrayList<>();
+        List<float[]> validating = new ArrayList<>();
+        model.module().registerForwardHook("block0", (m, in, out) ->
+                (m.isTraining() ? training : validating).add(in.data().toFloatArray()));
+        TrainingConfig c = augmented("seen", 2).withValidateEvery(2);
+        new Trainer(c).train(model, TRAIN, VALIDATION);
+
+        Augment augment = new Augment(c.augmentation());
+        List<float[]> expected = new ArrayList<>();
+        List<float[]> unaugmented = new ArrayList<>();
+        for (int epoch = 1; epoch <= 2; epoch++) {
+            SeededRandom rng = Trainer.augmentRandom(c.seed(), epoch);
+            for (int[] chunk : Batches.chunks(Trainer.epochOrder(TRAIN.size(), c.seed(), epoch), 4, false)) {
+                expected.add(Batches.of(TRAIN, chunk, augment, rng).images().data().toFloatArray());
+                unaugmented.add(Batches.of(TRAIN, chunk).images().data().toFloatArray());
+            }
+        }
+        assertEquals(expected.size(), training.size());
+        for (int i = 0; i < expected.size(); i++) {
+            assertArrayEquals(expected.get(i), training.get(i), "training batch " + i);
+            assertFalse(java.util.Arrays.equals(unaugmented.get(i), training.get(i)), "training batch " + i + " not augmented");
+        }
+        // One validation (epoch 2), in batches of 4 of the plain validation samples.
+        assertEquals(2, validating.size());
+        assertArrayEquals(Batches.of(VALIDATION, new int[] {0, 1, 2, 3}).images().data().toFloatArray(), validating.get(0));
+        assertArrayEquals(Batches.of(VALIDATION, new int[] {4, 5, 6, 7}).images().data().toFloatArray(), validating.get(1));
+
+        // A deep ensemble's member i is augmented with its own seed, Trainer.memberSeed(seed, i).
+        TinyEnsemble ensemble = new TinyEnsemble(2, 100);
+        List<float[]> member1 = new ArrayList<>();
+        ensemble.members().get(1).module().registerForwardHook("block0", (m, in, out) -> {
+            if (m.isTraining()) {
+                member1.add(in.data().toFloatArray());
+            }
+        });
+        new Trainer(augmented("seen-de", 1)).train(ensemble, TRAIN, VALIDATION);
+        long seed1 = Trainer.memberSeed(c.seed(), 1);
+        List<int[]> chunks = Batches.chunks(Trainer.epochOrder(TRAIN.size(), seed1, 1), 4, false);
+        assertEquals(chunks.size(), member1.size());
+        for (int i = 0; i < chunks.size(); i++) {
+            assertArrayEquals(Batches.of(TRAIN, chunks.get(i), augment, Trainer.augmentRandom(seed1, 1)).images().data()
+                    .toFloatArray(), member1.get(i), "member 1 batch " + i);
+        }
+    }
+
+    @Test
+    void theAugmentationGeneratorDependsOnlyOnSeedAndEpochAndIsApartFromTheShuffling() {
+        long s = Trainer.augmentRandom(5, 3).seed();
+        assertEquals(s, Trainer.augmentRandom(5, 3).seed());
+        assertNotEquals(s, Trainer.augmentRandom(5, 4).seed());
+        assertNotEquals(s, Trainer.augmentRandom(6, 3).seed());
+        assertNotEquals(s, new SeededRandom(5).fork(3).seed(), "the same stream as epoch 3's shuffle");
     }
 
     // ---- memory

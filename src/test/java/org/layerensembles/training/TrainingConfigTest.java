@@ -1,6 +1,7 @@
 package org.layerensembles.training;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,6 +14,7 @@ import org.layerensembles.autograd.optim.Adam;
 import org.layerensembles.autograd.optim.AdamW;
 import org.layerensembles.autograd.optim.Optimizer;
 import org.layerensembles.autograd.optim.SGD;
+import org.layerensembles.data.Augment;
 import org.layerensembles.training.TrainingConfig.LossKind;
 import org.layerensembles.training.TrainingConfig.OptimizerKind;
 
@@ -33,13 +35,14 @@ class TrainingConfigTest {
         assertEquals(0.0, d.effectiveWeightDecay());
         assertEquals(1e-2, d.withOptimizer(OptimizerKind.ADAMW).effectiveWeightDecay());
         assertEquals(0.5, d.withOptimizer(OptimizerKind.ADAMW).withWeightDecay(0.5).effectiveWeightDecay());
+        assertNull(d.augmentation());
     }
 
     @Test
     void everyInvalidFieldIsReportedAtOnce() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new TrainingConfig(0, 0,
                 Double.NaN, null, -1.0, 0.9, null, List.of(-1.0, Double.POSITIVE_INFINITY), List.of(1.0), -1, -0.5, 0, 0,
-                null, 0.0, true, false, -1));
+                null, 0.0, true, false, -1, null));
         String m = e.getMessage();
         for (String field : List.of("epochs", "batchSize", "learningRate", "optimizer", "weightDecay", "headLoss",
                 "headWeights[0]", "headWeights[1]", "classWeights", "patience", "minDelta", "validateEvery", "outputDir",
@@ -70,7 +73,8 @@ class TrainingConfigTest {
                 .withOptimizer(OptimizerKind.SGD).withMomentum(0.9).withWeightDecay(1e-5).withHeadLoss(LossKind.CE)
                 .withHeadWeights(List.of(0.25, 1.0, 3.0)).withClassWeights(List.of(0.1, 0.3, 0.3, 0.3)).withPatience(4)
                 .withMinDelta(1e-3).withSeed(-42).withValidateEvery(2).withOutputDir(Path.of("a", "b"))
-                .withMaxGradNorm(5.0).withRestoreBest(false).withQuiet(true).withProgressIntervalMillis(250);
+                .withMaxGradNorm(5.0).withRestoreBest(false).withQuiet(true).withProgressIntervalMillis(250)
+                .withAugmentation(Augment.Config.defaults());
         assertEquals(c, TrainingConfig.fromJson(c.toJson()));
         TrainingConfig d = TrainingConfig.defaults();
         assertEquals(d, TrainingConfig.fromJson(d.toJson()));
@@ -82,6 +86,61 @@ class TrainingConfigTest {
         assertMessage(() -> TrainingConfig.fromJson("{\"batchSize\": 0}"), "batchSize must be >= 1");
         assertMessage(() -> TrainingConfig.fromJson("[1]"), "must be a JSON object");
         assertMessage(() -> TrainingConfig.fromJson("{"), "not well-formed JSON");
+    }
+
+    @Test
+    void augmentationRoundTripsThroughJsonBitForBitAndIsCheckedMemberByMember() {
+        TrainingConfig d = TrainingConfig.defaults();
+        assertTrue(d.toJson().contains("\"augmentation\" : null"), d.toJson());
+        assertNull(TrainingConfig.fromJson(d.toJson()).augmentation());
+
+        // Awkward doubles (not short decimals) and the other padding come back with the same bits.
+        Augment.Config a = new Augment.Config(0.1 + 0.2, 1.0 / 3, 15.000000000000002, Math.nextDown(0.9), Math.nextUp(1.1),
+                Math.PI / 100, Augment.Padding.BORDER);
+        TrainingConfig c = d.withAugmentation(a);
+        assertEquals(a, c.augmentation());
+        String json = c.toJson();
+        TrainingConfig back = TrainingConfig.fromJson(json);
+        assertEquals(c, back);
+        assertEquals(Double.doubleToRawLongBits(a.maxScale()), Double.doubleToRawLongBits(back.augmentation().maxScale()));
+        assertEquals(json, back.toJson());
+        var node = c.toJsonNode().get("augmentation");
+        assertEquals(List.of("flipHorizontal", "flipVertical", "maxRotationDegrees", "minScale", "maxScale",
+                "maxTranslation", "padding"), iterable(node.fieldNames()));
+        assertEquals("BORDER", node.get("padding").textValue());
+        assertEquals("augmentation", iterable(c.toJsonNode().fieldNames()).getLast());
+        // Every wither keeps it.
+        assertEquals(a, c.withEpochs(3).withSeed(9).withQuiet(true).withProgressIntervalMillis(5).augmentation());
+        assertNull(c.withAugmentation(null).augmentation());
+
+        // Missing nested members take Augment.Config.defaults(); {} is the default augmentation.
+        assertEquals(Augment.Config.defaults(), TrainingConfig.fromJson("{\"augmentation\": {}}").augmentation());
+        assertEquals(new Augment.Config(0.5, 0.5, 0, 0.9, 1.1, 0.05, Augment.Padding.ZERO),
+                TrainingConfig.fromJson("{\"augmentation\": {\"maxRotationDegrees\": 0}}").augmentation());
+
+        assertMessage(() -> TrainingConfig.fromJson("{\"augmentation\": {\"rotation\": 10}}"),
+                "member 'augmentation' has unknown member(s) [rotation]");
+        assertMessage(() -> TrainingConfig.fromJson("{\"augmentation\": {\"padding\": \"REFLECT\"}}"),
+                "'augmentation.padding' must be one of [ZERO, BORDER]");
+        assertMessage(() -> TrainingConfig.fromJson("{\"augmentation\": {\"padding\": null}}"),
+                "'augmentation.padding' must be one of");
+        assertMessage(() -> TrainingConfig.fromJson("{\"augmentation\": {\"minScale\": \"0.9\"}}"),
+                "'augmentation.minScale' must be a number");
+        assertMessage(() -> TrainingConfig.fromJson("{\"augmentation\": true}"), "'augmentation' must be an object or null");
+        assertMessage(() -> TrainingConfig.fromJson("{\"augmentation\": {\"flipVertical\": 1.5}}"),
+                "augmentation: flipVertical must be a probability");
+    }
+
+    @Test
+    void augmentationChangesWhatIsComputedSoItIsNotAResumableChange() {
+        assertFalse(TrainingConfig.RESUMABLE_CHANGES.contains("augmentation"));
+        assertTrue(TrainingConfig.defaults().toJsonNode().has("augmentation"));
+    }
+
+    private static List<String> iterable(java.util.Iterator<String> it) {
+        List<String> out = new java.util.ArrayList<>();
+        it.forEachRemaining(out::add);
+        return out;
     }
 
     @Test

@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.function.Predicate;
 import java.util.stream.IntStream;
-import org.layerensembles.autograd.Tensor;
 import org.layerensembles.autograd.nn.Module;
 import org.layerensembles.core.SeededRandom;
 
@@ -49,9 +48,8 @@ import org.layerensembles.core.SeededRandom;
  * {@code backbone.enc1.conv.weight} and {@code heads.0.conv.weight}); its {@code forward} throws,
  * use {@link #heads}. Not for concurrent training; concurrent eval-mode inference is fine.
  */
-public final class LayerEnsemble implements SegmentationModel {
+public final class LayerEnsemble extends TappedHeads {
     private static final String OWNER = "LayerEnsemble";
-    private final TappedHeads impl;
 
     /**
      * Heads on the layers at the given dotted paths, in that order (shallow to deep).
@@ -76,8 +74,7 @@ public final class LayerEnsemble implements SegmentationModel {
     }
 
     private LayerEnsemble(Taps taps, int classes, SeededRandom rng) {
-        this.impl = new TappedHeads(OWNER, taps, IntStream.range(0, taps.size()).toArray(), taps.paths(), classes,
-                rng);
+        super(OWNER, taps, IntStream.range(0, taps.size()).toArray(), taps.paths(), classes, rng);
     }
 
     /** Accepts paths ending with {@code suffix} (e.g. ".relu", as the original matched ReLU layers). */
@@ -93,52 +90,28 @@ public final class LayerEnsemble implements SegmentationModel {
     }
 
     @Override
-    public HeadOutputs heads(Tensor images) {
-        return impl.run(images);
-    }
-
-    @Override
-    public Module module() {
-        return impl.root();
-    }
-
-    @Override
     public String method() {
         return "LE";
     }
 
-    @Override
-    public int classes() {
-        return impl.classes();
-    }
-
     /** The tapped layers' paths, shallow to deep: the heads' names. */
     public List<String> layerNames() {
-        return impl.names();
-    }
-
-    /** The heads, in order; head j reads layer j. */
-    public List<Head> headModules() {
-        return impl.heads();
-    }
-
-    public Module backbone() {
-        return impl.taps().backbone();
+        return names();
     }
 
     /** Channels of each tap, as the sizing pass found them. */
     public int[] tapChannels() {
-        return IntStream.range(0, impl.taps().size()).map(impl.taps()::channels).toArray();
+        return IntStream.range(0, taps().size()).map(taps()::channels).toArray();
     }
 
     /** Each tap's output shape [N, C, h, w] in the sizing pass (on {@link #sizingShape()}). */
     public List<int[]> tapShapes() {
-        return impl.taps().sizedShapes();
+        return taps().sizedShapes();
     }
 
     /** The input shape the sizing pass used. */
     public int[] sizingShape() {
-        return impl.taps().sizingShape();
+        return taps().sizingShape();
     }
 
     @Override
@@ -148,6 +121,6 @@ public final class LayerEnsemble implements SegmentationModel {
         for (int i = 0; i < c.length; i++) {
             parts.add(layerNames().get(i) + "(" + c[i] + ")");
         }
-        return "LayerEnsemble(" + impl.classes() + " classes, heads on " + parts + ")";
+        return "LayerEnsemble(" + classes() + " classes, heads on " + parts + ")";
     }
 }

@@ -3,7 +3,6 @@ package org.layerensembles.ensemble;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import org.layerensembles.autograd.Tensor;
 import org.layerensembles.autograd.nn.Module;
 import org.layerensembles.core.SeededRandom;
 
@@ -18,11 +17,10 @@ import org.layerensembles.core.SeededRandom;
  * capture and its errors are those of {@link LayerEnsemble}: children {@code backbone} and
  * {@code heads.0} ...; the backbone's own output is ignored.
  */
-public final class MultiHead implements SegmentationModel {
+public final class MultiHead extends TappedHeads {
     /** The number of heads when none is given. */
     public static final int DEFAULT_HEADS = 5;
     private static final String OWNER = "MultiHead";
-    private final TappedHeads impl;
 
     /** {@link #DEFAULT_HEADS} heads on {@code layer}. */
     public MultiHead(Module backbone, String layer, int classes, int[] inputShape, SeededRandom rng) {
@@ -42,22 +40,11 @@ public final class MultiHead implements SegmentationModel {
             throw new IllegalArgumentException(OWNER + ": the number of heads must be >= 1, got " + heads);
         }
         Objects.requireNonNull(layer, OWNER + ": layer is null");
-        Taps taps = Taps.named(OWNER, backbone, List.of(layer), inputShape);
         List<String> names = new ArrayList<>();
         for (int j = 0; j < heads; j++) {
             names.add(layer + "#" + j);
         }
-        this.impl = new TappedHeads(OWNER, taps, new int[heads], names, classes, rng);
-    }
-
-    @Override
-    public HeadOutputs heads(Tensor images) {
-        return impl.run(images);
-    }
-
-    @Override
-    public Module module() {
-        return impl.root();
+        super(OWNER, Taps.named(OWNER, backbone, List.of(layer), inputShape), new int[heads], names, classes, rng);
     }
 
     @Override
@@ -65,30 +52,17 @@ public final class MultiHead implements SegmentationModel {
         return "MH";
     }
 
-    @Override
-    public int classes() {
-        return impl.classes();
-    }
-
     /** The tapped layer's path. */
     public String layer() {
-        return impl.taps().paths().get(0);
+        return taps().paths().get(0);
     }
 
     public List<String> headNames() {
-        return impl.names();
-    }
-
-    public List<Head> headModules() {
-        return impl.heads();
-    }
-
-    public Module backbone() {
-        return impl.taps().backbone();
+        return names();
     }
 
     @Override
     public String toString() {
-        return "MultiHead(" + impl.heads().size() + " heads on " + layer() + ", " + impl.classes() + " classes)";
+        return "MultiHead(" + headModules().size() + " heads on " + layer() + ", " + classes() + " classes)";
     }
 }

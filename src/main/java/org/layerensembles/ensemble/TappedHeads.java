@@ -4,16 +4,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import org.layerensembles.autograd.Tensor;
+import org.layerensembles.autograd.nn.Module;
 import org.layerensembles.core.SeededRandom;
 import org.layerensembles.core.Shapes;
 
 /**
  * Heads on tapped layers of a backbone, and the module tree {@code backbone} + {@code heads.j}:
  * what {@link LayerEnsemble} (one head per tap) and {@link MultiHead} (several heads on one tap)
- * have in common. Head j reads tap {@code tapOf[j]} and draws its initial weights from
- * {@code rng.fork(j)}.
+ * have in common, as their shared base. Head j reads tap {@code tapOf[j]} and draws its initial
+ * weights from {@code rng.fork(j)}.
  */
-final class TappedHeads {
+abstract sealed class TappedHeads implements SegmentationModel permits LayerEnsemble, MultiHead {
     private final String owner;
     private final Taps taps;
     private final List<Head> heads;
@@ -48,7 +49,8 @@ final class TappedHeads {
         }
     }
 
-    HeadOutputs run(Tensor images) {
+    @Override
+    public final HeadOutputs heads(Tensor images) {
         taps.checkImages(images);
         List<Tensor> features = taps.capture(images);
         int h = images.size(2);
@@ -67,23 +69,31 @@ final class TappedHeads {
         return new HeadOutputs(out);
     }
 
-    Taps taps() {
-        return taps;
+    @Override
+    public final Module module() {
+        return root;
     }
 
-    List<Head> heads() {
-        return heads;
-    }
-
-    List<String> names() {
-        return names;
-    }
-
-    int classes() {
+    @Override
+    public final int classes() {
         return classes;
     }
 
-    EnsembleModule root() {
-        return root;
+    /** The heads, in order. */
+    public final List<Head> headModules() {
+        return heads;
+    }
+
+    public final Module backbone() {
+        return taps.backbone();
+    }
+
+    final Taps taps() {
+        return taps;
+    }
+
+    /** The heads' names, in order. */
+    final List<String> names() {
+        return names;
     }
 }

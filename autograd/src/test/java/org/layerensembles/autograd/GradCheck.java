@@ -64,32 +64,47 @@ public final class GradCheck {
             values[i] = RefArrays.doubles(inputs[i]);
         }
         Tensor y = op.apply(tensors);
-        double[] expected = twin.apply(values);
-        Compare.assertClose(what + " forward", expected, y.data(), atol, rtol);
+        double[] weights = forwardAndBackward(what, y, twin.apply(values), atol, rtol);
+        for (int i = 0; i < inputs.length; i++) {
+            if (differentiable[i]) {
+                assertGradient(what, "input " + i, tensors[i].grad(), twin, values, i, weights, h, atol, rtol);
+            }
+        }
+    }
 
+    /**
+     * The shared first half of a check: asserts {@code y} close to the twin's {@code expected},
+     * then backpropagates L = sum(w * y) with random float-representable w in [-1, 1) seeded by
+     * {@code what}, and returns w.
+     */
+    public static double[] forwardAndBackward(String what, Tensor y, double[] expected, double atol, double rtol) {
+        Compare.assertClose(what + " forward", expected, y.data(), atol, rtol);
         double[] weights = new double[expected.length];
         Random r = new Random(what.hashCode());
         for (int i = 0; i < weights.length; i++) {
             weights[i] = (float) (2 * r.nextDouble() - 1);
         }
         y.backward(NDArrays.of(weights, y.shape()));
-        for (int i = 0; i < inputs.length; i++) {
-            if (!differentiable[i]) {
-                continue;
-            }
-            int k = i;
-            double[] numeric = FiniteDifferences.gradient(x -> {
-                double[][] perturbed = values.clone();
-                perturbed[k] = x;
-                return FiniteDifferences.dot(weights, twin.apply(perturbed));
-            }, values[i].clone(), h);
-            NDArray grad = tensors[i].grad();
-            if (grad == null) {
-                throw new AssertionError(what + ": input " + i + " received no gradient");
-            }
-            Compare.assertClose(what + " d/d(input " + i + ") " + Arrays.toString(inputs[i].shape()), numeric, grad,
-                    atol, rtol);
+        return weights;
+    }
+
+    /**
+     * The shared second half: asserts that {@code grad}, the gradient the graph delivered to the
+     * twin's argument {@code index} (called {@code name} in messages), matches central finite
+     * differences (step h) of sum(weights * twin(values)) in that argument.
+     */
+    public static void assertGradient(String what, String name, NDArray grad, Function<double[][], double[]> twin,
+                                      double[][] values, int index, double[] weights, double h, double atol,
+                                      double rtol) {
+        double[] numeric = FiniteDifferences.gradient(x -> {
+            double[][] perturbed = values.clone();
+            perturbed[index] = x;
+            return FiniteDifferences.dot(weights, twin.apply(perturbed));
+        }, values[index].clone(), h);
+        if (grad == null) {
+            throw new AssertionError(what + ": " + name + " received no gradient");
         }
+        Compare.assertClose(what + " d/d(" + name + ") " + Arrays.toString(grad.shape()), numeric, grad, atol, rtol);
     }
 
     /** Runs the check with every input differentiable. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.layerensembles.core.testing.DoubleArrays.add;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -185,14 +186,6 @@ class ContainersTest {
         int m = ws[1];
         for (int i = 0; i < y.length; i++) {
             y[i] += b[i % m];
-        }
-        return y;
-    }
-
-    private static double[] add(double[] a, double[] b) {
-        double[] y = new double[a.length];
-        for (int i = 0; i < a.length; i++) {
-            y[i] = a[i] + b[i];
         }
         return y;
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.layerensembles.core.testing.DoubleArrays.tanh;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
@@ -283,14 +284,6 @@ class ConvOpsTest {
             s[(i / plane) % shape[1]] += g[i];
         }
         return s;
-    }
-
-    private static double[] tanh(double[] v) {
-        double[] out = new double[v.length];
-        for (int i = 0; i < v.length; i++) {
-            out[i] = Math.tanh(v[i]);
-        }
-        return out;
     }
 
     private static double[] doubles(Tensor t) {

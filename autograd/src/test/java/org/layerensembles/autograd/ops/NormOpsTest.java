@@ -1,6 +1,7 @@
 package org.layerensembles.autograd.ops;
 
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.layerensembles.core.testing.DoubleArrays.tanh;
 
 import org.junit.jupiter.api.Test;
 import org.layerensembles.autograd.Autograd;
@@ -220,13 +221,5 @@ class NormOpsTest {
 
     private static double[] doubles(Tensor t) {
         return RefArrays.doubles(t.data());
-    }
-
-    private static double[] tanh(double[] v) {
-        double[] out = new double[v.length];
-        for (int i = 0; i < v.length; i++) {
-            out[i] = Math.tanh(v[i]);
-        }
-        return out;
     }
 }

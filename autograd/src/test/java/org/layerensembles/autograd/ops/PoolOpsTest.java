@@ -1,5 +1,8 @@
 package org.layerensembles.autograd.ops;
 
+import static org.layerensembles.core.testing.DoubleArrays.add;
+import static org.layerensembles.core.testing.DoubleArrays.tanh;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -169,21 +172,5 @@ class PoolOpsTest {
         NDArray v = NDArrays.zeros(swapped).transpose(r - 1, r - 2);
         Autograd.backend().copy(a, v);
         return v;
-    }
-
-    private static double[] add(double[] a, double[] b) {
-        double[] out = new double[a.length];
-        for (int i = 0; i < a.length; i++) {
-            out[i] = a[i] + b[i];
-        }
-        return out;
-    }
-
-    private static double[] tanh(double[] v) {
-        double[] out = new double[v.length];
-        for (int i = 0; i < v.length; i++) {
-            out[i] = Math.tanh(v[i]);
-        }
-        return out;
     }
 }

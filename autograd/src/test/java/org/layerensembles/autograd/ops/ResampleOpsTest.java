@@ -1,5 +1,8 @@
 package org.layerensembles.autograd.ops;
 
+import static org.layerensembles.core.testing.DoubleArrays.add;
+import static org.layerensembles.core.testing.DoubleArrays.tanh;
+
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.layerensembles.autograd.GradCheck;
@@ -92,21 +95,5 @@ class ResampleOpsTest {
                 t -> ResampleOps.resize(ElementwiseOps.tanh(ResampleOps.resize(t[0], down)), up),
                 v -> ResampleRef.resize(tanh(ResampleRef.resize(v[0], xs, down)), hs, up))
                 .run(TestData.array(6, xs));
-    }
-
-    private static double[] add(double[] a, double[] b) {
-        double[] out = new double[a.length];
-        for (int i = 0; i < a.length; i++) {
-            out[i] = a[i] + b[i];
-        }
-        return out;
-    }
-
-    private static double[] tanh(double[] v) {
-        double[] out = new double[v.length];
-        for (int i = 0; i < v.length; i++) {
-            out[i] = Math.tanh(v[i]);
-        }
-        return out;
     }
 }

@@ -2,9 +2,11 @@ package org.layerensembles.autograd.optim;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.layerensembles.autograd.optim.OptimTesting.assertStepsAlike;
 import static org.layerensembles.autograd.optim.OptimTesting.grad;
 import static org.layerensembles.autograd.optim.OptimTesting.named;
 import static org.layerensembles.autograd.optim.OptimTesting.param;
+import static org.layerensembles.autograd.optim.OptimTesting.scalarCopies;
 import static org.layerensembles.autograd.optim.OptimTesting.setGrad;
 import static org.layerensembles.autograd.optim.OptimTesting.values;
 import static org.layerensembles.autograd.optim.SGDTest.assertMessage;
@@ -174,30 +176,12 @@ class AdamTest {
     void vectorBodyAndScalarTailGiveTheSameBits() {
         int n = 3 * 16 + 7;
         Tensor big = param(6, n);
-        double[] init = values(big);
-        Map<String, Tensor> smalls = new LinkedHashMap<>();
-        for (int i = 0; i < n; i++) {
-            smalls.put("s" + i, Tensor.parameter(NDArrays.of(new double[] {init[i]}, 1)));
-        }
+        Map<String, Tensor> smalls = scalarCopies(big);
         for (boolean decoupled : new boolean[] {false, true}) {
             Adam.Options o = Adam.Options.defaults().withLr(0.03).withWeightDecay(0.1);
             Adam a = decoupled ? new AdamW(named("big", big), o) : new Adam(named("big", big), o);
             Adam b = decoupled ? new AdamW(smalls, o) : new Adam(smalls, o);
-            for (int t = 1; t <= 3; t++) {
-                double[] g = grad(6, t, n);
-                setGrad(big, g);
-                for (int i = 0; i < n; i++) {
-                    setGrad(smalls.get("s" + i), new double[] {g[i]});
-                }
-                a.step();
-                b.step();
-            }
-            float[] bigValues = big.data().toFloatArray();
-            for (int i = 0; i < n; i++) {
-                assertEquals(Float.floatToRawIntBits(bigValues[i]),
-                        Float.floatToRawIntBits(smalls.get("s" + i).data().getFloat(0)),
-                        (decoupled ? "AdamW" : "Adam") + " element " + i);
-            }
+            assertStepsAlike(decoupled ? "AdamW " : "Adam ", big, smalls, a, b, 6);
         }
     }
 

@@ -1,5 +1,7 @@
 package org.layerensembles.autograd.optim;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.layerensembles.autograd.Tensor;
@@ -44,5 +46,39 @@ final class OptimTesting {
 
     static double[] values(NDArray a) {
         return RefArrays.doubles(a);
+    }
+
+    /** One-element parameters s0, s1, ... holding {@code big}'s values, in order. */
+    static Map<String, Tensor> scalarCopies(Tensor big) {
+        double[] init = values(big);
+        Map<String, Tensor> smalls = new LinkedHashMap<>();
+        for (int i = 0; i < init.length; i++) {
+            smalls.put("s" + i, Tensor.parameter(NDArrays.of(new double[] {init[i]}, 1)));
+        }
+        return smalls;
+    }
+
+    /**
+     * Three steps of {@code a} (on {@code big}) and {@code b} (on {@code smalls}, as
+     * {@link #scalarCopies} made them) with the same gradients {@code grad(seed, t, n)}; then every
+     * element of big must have the same bits as its one-element twin ("{@code what}element i").
+     */
+    static void assertStepsAlike(String what, Tensor big, Map<String, Tensor> smalls, Optimizer a, Optimizer b,
+                                 long seed) {
+        int n = smalls.size();
+        for (int t = 1; t <= 3; t++) {
+            double[] g = grad(seed, t, n);
+            setGrad(big, g);
+            for (int i = 0; i < n; i++) {
+                setGrad(smalls.get("s" + i), new double[] {g[i]});
+            }
+            a.step();
+            b.step();
+        }
+        float[] bigValues = big.data().toFloatArray();
+        for (int i = 0; i < n; i++) {
+            assertEquals(Float.floatToRawIntBits(bigValues[i]),
+                    Float.floatToRawIntBits(smalls.get("s" + i).data().getFloat(0)), what + "element " + i);
+        }
     }
 }

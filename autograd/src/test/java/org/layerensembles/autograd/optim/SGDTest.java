@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.layerensembles.autograd.optim.OptimTesting.assertStepsAlike;
 import static org.layerensembles.autograd.optim.OptimTesting.grad;
 import static org.layerensembles.autograd.optim.OptimTesting.named;
 import static org.layerensembles.autograd.optim.OptimTesting.param;
+import static org.layerensembles.autograd.optim.OptimTesting.scalarCopies;
 import static org.layerensembles.autograd.optim.OptimTesting.setGrad;
 import static org.layerensembles.autograd.optim.OptimTesting.values;
 
@@ -192,28 +194,9 @@ class SGDTest {
     void vectorBodyAndScalarTailGiveTheSameBits() {
         int n = 3 * 16 + 5;
         Tensor big = param(11, n);
-        double[] init = values(big);
-        Map<String, Tensor> smalls = new java.util.LinkedHashMap<>();
-        for (int i = 0; i < n; i++) {
-            smalls.put("s" + i, Tensor.parameter(NDArrays.of(new double[] {init[i]}, 1)));
-        }
+        Map<String, Tensor> smalls = scalarCopies(big);
         SGD.Options o = SGD.Options.defaults().withLr(0.07).withMomentum(0.9).withNesterov(true).withWeightDecay(0.01);
-        SGD a = new SGD(named("big", big), o);
-        SGD b = new SGD(smalls, o);
-        for (int t = 1; t <= 3; t++) {
-            double[] g = grad(11, t, n);
-            setGrad(big, g);
-            for (int i = 0; i < n; i++) {
-                setGrad(smalls.get("s" + i), new double[] {g[i]});
-            }
-            a.step();
-            b.step();
-        }
-        float[] bigValues = big.data().toFloatArray();
-        for (int i = 0; i < n; i++) {
-            assertEquals(Float.floatToRawIntBits(bigValues[i]),
-                    Float.floatToRawIntBits(smalls.get("s" + i).data().getFloat(0)), "element " + i);
-        }
+        assertStepsAlike("", big, smalls, new SGD(named("big", big), o), new SGD(smalls, o), 11);
     }
 
     @Test

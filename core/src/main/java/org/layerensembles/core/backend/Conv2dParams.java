@@ -1,5 +1,6 @@
 package org.layerensembles.core.backend;
 
+import org.layerensembles.core.NDArray;
 import org.layerensembles.core.Shapes;
 
 /**
@@ -49,5 +50,22 @@ public record Conv2dParams(int strideH, int strideW, int padH, int padW, int dil
                     + paddedH + "x" + paddedW + " (input " + Shapes.str(input) + ", weight " + Shapes.str(weight) + ")");
         }
         return new int[] {input[0], weight[0], (paddedH - effKH) / strideH + 1, (paddedW - effKW) / strideW + 1};
+    }
+
+    /**
+     * Checks the arguments of a conv2d forward (float32 input, weight and bias; bias null or
+     * [w.size(0)]) and returns the output shape, as {@link #outputShape} gives it. Every backend's
+     * conv2d starts with this.
+     */
+    public int[] forwardShape(NDArray x, NDArray w, NDArray bias) {
+        String op = "conv2d";
+        Checks.float32(op, "input", x);
+        Checks.float32(op, "weight", w);
+        int[] outShape = outputShape(op, x.shape(), w.shape());
+        if (bias != null) {
+            Checks.float32(op, "bias", bias);
+            Checks.channelVector(op, "bias", bias, w.size(0));
+        }
+        return outShape;
     }
 }

@@ -59,14 +59,7 @@ final class CpuConv2d {
 
     /** y = conv2d(x, w) + bias: x [N, C, H, W], w [F, C, KH, KW], bias [F] or null. */
     public static NDArray forward(NDArray x, NDArray w, NDArray bias, Conv2dParams p) {
-        String op = "conv2d";
-        Checks.float32(op, "input", x);
-        Checks.float32(op, "weight", w);
-        int[] outShape = p.outputShape(op, x.shape(), w.shape());
-        if (bias != null) {
-            Checks.float32(op, "bias", bias);
-            Checks.channelVector(op, "bias", bias, w.size(0));
-        }
+        int[] outShape = p.forwardShape(x, w, bias);
         ConvGeometry g = ConvGeometry.of(x.shape(), w.shape(), outShape, p);
         NDArray out = NDArrays.empty(DType.FLOAT32, outShape);
         if (out.numel() == 0) {

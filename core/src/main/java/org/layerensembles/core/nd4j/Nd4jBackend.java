@@ -4,7 +4,6 @@ import org.layerensembles.core.DType;
 import org.layerensembles.core.NDArray;
 import org.layerensembles.core.NDArrays;
 import org.layerensembles.core.Shapes;
-import org.layerensembles.core.backend.Checks;
 import org.layerensembles.core.backend.Conv2dParams;
 import org.layerensembles.core.cpu.CpuBackend;
 import org.layerensembles.core.cpu.MatmulPlan;
@@ -70,14 +69,7 @@ public class Nd4jBackend extends CpuBackend {
 
     @Override
     public NDArray conv2d(NDArray x, NDArray w, NDArray bias, Conv2dParams p) {
-        String op = "conv2d";
-        Checks.float32(op, "input", x);
-        Checks.float32(op, "weight", w);
-        int[] outShape = p.outputShape(op, x.shape(), w.shape());
-        if (bias != null) {
-            Checks.float32(op, "bias", bias);
-            Checks.channelVector(op, "bias", bias, w.size(0));
-        }
+        int[] outShape = p.forwardShape(x, w, bias);
         NDArray out = NDArrays.empty(DType.FLOAT32, outShape);
         if (Shapes.numel(outShape) == 0) {
             return out;

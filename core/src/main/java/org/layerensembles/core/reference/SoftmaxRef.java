@@ -25,14 +25,8 @@ public final class SoftmaxRef {
         Lines lines = new Lines(shape, axis);
         for (int line = 0; line < lines.count(); line++) {
             int start = lines.start(line);
-            double m = Double.NEGATIVE_INFINITY;
-            for (int k = 0; k < lines.k; k++) {
-                m = Math.max(m, x[start + k * lines.inner]);
-            }
-            double sum = 0;
-            for (int k = 0; k < lines.k; k++) {
-                sum += Math.exp(x[start + k * lines.inner] - m);
-            }
+            double m = lines.max(x, start);
+            double sum = lines.sumExp(x, start, m);
             for (int k = 0; k < lines.k; k++) {
                 int i = start + k * lines.inner;
                 y[i] = Math.exp(x[i] - m) / sum;
@@ -46,14 +40,8 @@ public final class SoftmaxRef {
         Lines lines = new Lines(shape, axis);
         for (int line = 0; line < lines.count(); line++) {
             int start = lines.start(line);
-            double m = Double.NEGATIVE_INFINITY;
-            for (int k = 0; k < lines.k; k++) {
-                m = Math.max(m, x[start + k * lines.inner]);
-            }
-            double sum = 0;
-            for (int k = 0; k < lines.k; k++) {
-                sum += Math.exp(x[start + k * lines.inner] - m);
-            }
+            double m = lines.max(x, start);
+            double sum = lines.sumExp(x, start, m);
             double logSum = Math.log(sum);
             for (int k = 0; k < lines.k; k++) {
                 int i = start + k * lines.inner;
@@ -125,6 +113,24 @@ public final class SoftmaxRef {
 
         int start(int line) {
             return (line / inner) * k * inner + line % inner;
+        }
+
+        /** The largest element of the line starting at {@code start}. */
+        double max(double[] x, int start) {
+            double m = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < k; j++) {
+                m = Math.max(m, x[start + j * inner]);
+            }
+            return m;
+        }
+
+        /** The sum of exp(x - m) over the line starting at {@code start}. */
+        double sumExp(double[] x, int start, double m) {
+            double sum = 0;
+            for (int j = 0; j < k; j++) {
+                sum += Math.exp(x[start + j * inner] - m);
+            }
+            return sum;
         }
     }
 }

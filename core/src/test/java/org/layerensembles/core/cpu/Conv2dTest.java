@@ -158,19 +158,7 @@ class Conv2dTest {
                 cpu.conv2dBackwardWeights(TestData.array(31, t.x()), TestData.array(34, t.y()), t.wt(), t.p()),
                 cpu.conv2dBackwardWeights(TestData.array(35, u.x()), TestData.array(36, u.y()), u.wt(), u.p()),
         };
-        NDArray[] one;
-        NDArray[] two;
-        try {
-            Parallel.setThreads(1);
-            one = run.get();
-            Parallel.setThreads(2);
-            two = run.get();
-        } finally {
-            Parallel.setThreads(Runtime.getRuntime().availableProcessors());
-        }
-        for (int i = 0; i < one.length; i++) {
-            Compare.assertIdentical("result " + i + ", 1 vs 2 threads", one[i], two[i]);
-        }
+        Compare.assertThreadCountIndependent("result", run);
     }
 
     @Test

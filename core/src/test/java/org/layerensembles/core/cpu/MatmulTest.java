@@ -111,19 +111,7 @@ class MatmulTest {
                 cpu.matmul(TestData.array(63, 700, 300), TestData.array(64, 500, 700), true, true),
                 cpu.matmul(TestData.array(65, 16, 20, 30), TestData.array(66, 30, 25), false, false),
         };
-        NDArray[] one;
-        NDArray[] two;
-        try {
-            Parallel.setThreads(1);
-            one = run.get();
-            Parallel.setThreads(2);
-            two = run.get();
-        } finally {
-            Parallel.setThreads(Runtime.getRuntime().availableProcessors());
-        }
-        for (int i = 0; i < one.length; i++) {
-            Compare.assertIdentical("product " + i + ", 1 vs 2 threads", one[i], two[i]);
-        }
+        Compare.assertThreadCountIndependent("product", run);
     }
 
     @Test

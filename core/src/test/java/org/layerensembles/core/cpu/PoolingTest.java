@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.layerensembles.core.testing.Nd4jInterop.doubles;
+import static org.layerensembles.core.testing.Nd4jInterop.nd4j;
+import static org.layerensembles.core.testing.Nd4jInterop.poolConfig;
 
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -21,7 +24,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.AvgPooling2D;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.MaxPooling2D;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.Pooling2D;
-import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -131,7 +133,7 @@ class PoolingTest {
         for (int[] shape : SHAPES) {
             for (Pool2dParams p : PARAMS) {
                 NDArray x = TestData.array(seed++, shape);
-                INDArray out = Nd4j.exec(new MaxPooling2D(nd4j(x), nd4jConfig(p, Pooling2D.Pooling2DType.MAX)))[0];
+                INDArray out = Nd4j.exec(new MaxPooling2D(nd4j(x), poolConfig(p, Pooling2D.Pooling2DType.MAX)))[0];
                 Compare.assertClose(label("maxPool2d vs ND4J", x, p), doubles(out), CPU.maxPool2d(x, p).output(), 0, 0);
             }
         }
@@ -141,7 +143,7 @@ class PoolingTest {
     void maxPoolBackwardTwinMatchesFiniteDifferences() {
         int[] shape = {2, 2, 7, 9};
         for (Pool2dParams p : PARAMS) {
-            double[] x = distinctValues(11, shape);
+            double[] x = TestData.distinctValues(11, shape);
             PoolRef.MaxPool y = PoolRef.maxPool2d(x, shape, p);
             double[] gy = TestData.uniform(12, y.output().length);
             double[] analytic = PoolRef.maxPool2dBackward(gy, y.indices(), y.shape(), shape);
@@ -194,7 +196,7 @@ class PoolingTest {
         for (int[] shape : SHAPES) {
             for (Pool2dParams p : withBothDivisors()) {
                 NDArray x = TestData.array(seed++, shape);
-                Pooling2DConfig cfg = nd4jConfig(p, Pooling2D.Pooling2DType.AVG);
+                Pooling2DConfig cfg = poolConfig(p, Pooling2D.Pooling2DType.AVG);
                 cfg.setExtra(p.countIncludePad() ? 1 : 0);
                 INDArray out = Nd4j.exec(new AvgPooling2D(nd4j(x), cfg))[0];
                 Compare.assertClose(label("avgPool2d vs ND4J", x, p), doubles(out), CPU.avgPool2d(x, p), 1e-6, 1e-5);
@@ -380,50 +382,7 @@ class PoolingTest {
         return out;
     }
 
-    /** A random permutation of 0, 0.01, 0.02, ...: no ties, and neighbours 0.01 apart (>> h). */
-    private static double[] distinctValues(long seed, int[] shape) {
-        int n = RefArrays.numel(shape);
-        double[] v = new double[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = 0.01 * i;
-        }
-        Random r = new Random(seed);
-        for (int i = n - 1; i > 0; i--) {
-            int j = r.nextInt(i + 1);
-            double t = v[i];
-            v[i] = v[j];
-            v[j] = t;
-        }
-        return v;
-    }
-
     private static String label(String op, NDArray x, Pool2dParams p) {
         return op + " " + java.util.Arrays.toString(x.shape()) + (x.isContiguous() ? "" : " (strided)") + " " + p;
-    }
-
-    static INDArray nd4j(NDArray x) {
-        long[] shape = java.util.Arrays.stream(x.shape()).asLongStream().toArray();
-        return Nd4j.create(x.toFloatArray(), shape, 'c');
-    }
-
-    static double[] doubles(INDArray a) {
-        float[] f = a.dup('c').data().asFloat();
-        double[] d = new double[f.length];
-        for (int i = 0; i < f.length; i++) {
-            d[i] = f[i];
-        }
-        return d;
-    }
-
-    private static Pooling2DConfig nd4jConfig(Pool2dParams p, Pooling2D.Pooling2DType type) {
-        return Pooling2DConfig.builder()
-                .kH(p.kernelH()).kW(p.kernelW())
-                .sH(p.strideH()).sW(p.strideW())
-                .pH(p.padH()).pW(p.padW())
-                .dH(1).dW(1)
-                .paddingMode(PaddingMode.VALID)
-                .isNHWC(false)
-                .type(type)
-                .build();
     }
 }

@@ -17,6 +17,7 @@ import org.layerensembles.core.reference.RefArrays;
 import org.layerensembles.core.reference.ResampleRef;
 import org.layerensembles.core.testing.Compare;
 import org.layerensembles.core.testing.FiniteDifferences;
+import org.layerensembles.core.testing.Nd4jInterop;
 import org.layerensembles.core.testing.TestData;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -145,7 +146,7 @@ class ResampleTest {
             }
             NDArray x = TestData.array(seed++, c.shape);
             int[] out = c.spec.outputShape("test", c.shape);
-            INDArray nhwc = PoolingTest.nd4j(x).permute(0, 2, 3, 1).dup('c');
+            INDArray nhwc = Nd4jInterop.nd4j(x).permute(0, 2, 3, 1).dup('c');
             INDArray result = Nd4j.create(DataType.FLOAT, out[0], out[2], out[3], out[1]);
             boolean nearest = c.spec.mode() == Mode.NEAREST;
             boolean align = c.spec.alignCorners();
@@ -156,7 +157,7 @@ class ResampleTest {
                     .addOutputs(result)
                     .build();
             Nd4j.exec(op);
-            double[] expected = PoolingTest.doubles(result.permute(0, 3, 1, 2));
+            double[] expected = Nd4jInterop.doubles(result.permute(0, 3, 1, 2));
             double tol = nearest ? 0 : 1e-5;
             Compare.assertClose("resize vs ND4J " + c, expected, CPU.resize(x, c.spec), tol, tol);
         }

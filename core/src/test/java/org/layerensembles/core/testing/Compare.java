@@ -1,8 +1,10 @@
 package org.layerensembles.core.testing;
 
 import java.util.Arrays;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Assertions;
 import org.layerensembles.core.NDArray;
+import org.layerensembles.core.cpu.Parallel;
 import org.layerensembles.core.reference.RefArrays;
 
 /**
@@ -78,6 +80,27 @@ public final class Compare {
             if (Float.floatToRawIntBits(e[i]) != Float.floatToRawIntBits(a[i])) {
                 Assertions.fail(what + ": first difference at " + position(actual.shape(), i) + ": " + e[i] + " vs " + a[i]);
             }
+        }
+    }
+
+    /**
+     * Runs {@code run} on 1 and then 2 threads (restoring the default thread count afterwards) and
+     * asserts every result identical: "{@code what} i, 1 vs 2 threads".
+     */
+    public static void assertThreadCountIndependent(String what, Supplier<NDArray[]> run) {
+        NDArray[] one;
+        NDArray[] two;
+        try {
+            Parallel.setThreads(1);
+            one = run.get();
+            Parallel.setThreads(2);
+            two = run.get();
+        } finally {
+            Parallel.setThreads(Runtime.getRuntime().availableProcessors());
+        }
+        Assertions.assertEquals(one.length, two.length, what + ": result count differs");
+        for (int i = 0; i < one.length; i++) {
+            assertIdentical(what + " " + i + ", 1 vs 2 threads", one[i], two[i]);
         }
     }
 

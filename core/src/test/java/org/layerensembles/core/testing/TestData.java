@@ -20,6 +20,29 @@ public final class TestData {
         return d;
     }
 
+    /**
+     * A random permutation of 0, 0.01, 0.02, ... (as float32 values) for this shape: no ties, and
+     * neighbours 0.01 apart (much more than a finite-difference step), e.g. for max pooling.
+     */
+    public static double[] distinctValues(long seed, int... shape) {
+        int n = 1;
+        for (int s : shape) {
+            n *= s;
+        }
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) (0.01 * i);
+        }
+        Random r = new Random(seed);
+        for (int i = n - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            double t = v[i];
+            v[i] = v[j];
+            v[j] = t;
+        }
+        return v;
+    }
+
     /** A float32 array of this shape with values uniform in [-1, 1). */
     public static NDArray array(long seed, int... shape) {
         int n = 1;

@@ -60,10 +60,19 @@ public final class Conv2d extends Module {
                     + ", out " + outChannels + ", kernel " + kernelH + "x" + kernelW);
         }
         this.params = params;
-        NDArray w = NDArrays.empty(DType.FLOAT32, outChannels, inChannels, kernelH, kernelW);
-        Init.kaimingUniform(w, Math.sqrt(5), Init.FanMode.FAN_IN, Init.Nonlinearity.LEAKY_RELU, rng);
+        NDArray w = defaultWeight(rng, outChannels, inChannels, kernelH, kernelW);
         this.weight = parameter("weight", Tensor.parameter(w));
         this.bias = bias ? parameter("bias", Tensor.parameter(defaultBias(outChannels, w.shape(), rng))) : null;
+    }
+
+    /**
+     * PyTorch's default weight of a convolution (plain or transposed) of the given weight shape:
+     * kaiming_uniform with a = sqrt(5), fan_in mode, leaky_relu gain.
+     */
+    static NDArray defaultWeight(SeededRandom rng, int... weightShape) {
+        NDArray w = NDArrays.empty(DType.FLOAT32, weightShape);
+        Init.kaimingUniform(w, Math.sqrt(5), Init.FanMode.FAN_IN, Init.Nonlinearity.LEAKY_RELU, rng);
+        return w;
     }
 
     /**

@@ -2,11 +2,8 @@ package org.layerensembles.autograd.nn.layers;
 
 import org.layerensembles.autograd.Tensor;
 import org.layerensembles.autograd.nn.Module;
-import org.layerensembles.autograd.nn.init.Init;
 import org.layerensembles.autograd.ops.ConvOps;
-import org.layerensembles.core.DType;
 import org.layerensembles.core.NDArray;
-import org.layerensembles.core.NDArrays;
 import org.layerensembles.core.SeededRandom;
 import org.layerensembles.core.backend.Conv2dParams;
 
@@ -51,8 +48,7 @@ public final class ConvTranspose2d extends Module {
         }
         this.params = new Conv2dParams(stride, stride, padding, padding, dilation, dilation);
         this.outputPadding = outputPadding;
-        NDArray w = NDArrays.empty(DType.FLOAT32, inChannels, outChannels, kernel, kernel);
-        Init.kaimingUniform(w, Math.sqrt(5), Init.FanMode.FAN_IN, Init.Nonlinearity.LEAKY_RELU, rng);
+        NDArray w = Conv2d.defaultWeight(rng, inChannels, outChannels, kernel, kernel);
         this.weight = parameter("weight", Tensor.parameter(w));
         this.bias = bias ? parameter("bias", Tensor.parameter(Conv2d.defaultBias(outChannels, w.shape(), rng))) : null;
     }

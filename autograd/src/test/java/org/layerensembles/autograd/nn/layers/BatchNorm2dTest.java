@@ -18,6 +18,7 @@ import org.layerensembles.core.memory.MemoryScope;
 import org.layerensembles.core.reference.BatchNormRef;
 import org.layerensembles.core.reference.RefArrays;
 import org.layerensembles.core.testing.Compare;
+import org.layerensembles.core.testing.Nd4jInterop;
 import org.layerensembles.core.testing.TestData;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.BatchNorm;
@@ -83,10 +84,10 @@ class BatchNorm2dTest {
         BatchNorm2d bn = affine(4, 10);
         NDArray x = TestData.array(12, xs);
         Tensor y = bn.forward(Tensor.constant(x));
-        INDArray nx = Conv2dTest.nd4j(x);
+        INDArray nx = Nd4jInterop.nd4j(x);
         INDArray expected = Nd4j.exec(new BatchNorm(nx, nx.mean(0, 2, 3), nx.var(false, 0, 2, 3),
-                Conv2dTest.nd4j(bn.weight().data()), Conv2dTest.nd4j(bn.bias().data()), EPS, 1))[0];
-        Compare.assertClose("training forward vs ND4J", Conv2dTest.doubles(expected), y.data(), 1e-5, 1e-5);
+                Nd4jInterop.nd4j(bn.weight().data()), Nd4jInterop.nd4j(bn.bias().data()), EPS, 1))[0];
+        Compare.assertClose("training forward vs ND4J", Nd4jInterop.doubles(expected), y.data(), 1e-5, 1e-5);
         double[] ref = BatchNormRef.train(RefArrays.doubles(x), xs, doubles(bn.weight()), doubles(bn.bias()), EPS)
                 .output();
         Compare.assertClose("training forward vs twin", ref, y.data(), 1e-5, 1e-5);
@@ -187,10 +188,10 @@ class BatchNorm2dTest {
         double[] ref = BatchNormRef.eval(RefArrays.doubles(x), xs, RefArrays.doubles(bn.runningMean()),
                 RefArrays.doubles(bn.runningVar()), doubles(bn.weight()), doubles(bn.bias()), EPS);
         Compare.assertClose("eval forward vs twin with running statistics", ref, y.data(), 1e-5, 1e-5);
-        INDArray expected = Nd4j.exec(new BatchNorm(Conv2dTest.nd4j(x), Conv2dTest.nd4j(bn.runningMean()),
-                Conv2dTest.nd4j(bn.runningVar()), Conv2dTest.nd4j(bn.weight().data()),
-                Conv2dTest.nd4j(bn.bias().data()), EPS, 1))[0];
-        Compare.assertClose("eval forward vs ND4J", Conv2dTest.doubles(expected), y.data(), 1e-5, 1e-5);
+        INDArray expected = Nd4j.exec(new BatchNorm(Nd4jInterop.nd4j(x), Nd4jInterop.nd4j(bn.runningMean()),
+                Nd4jInterop.nd4j(bn.runningVar()), Nd4jInterop.nd4j(bn.weight().data()),
+                Nd4jInterop.nd4j(bn.bias().data()), EPS, 1))[0];
+        Compare.assertClose("eval forward vs ND4J", Nd4jInterop.doubles(expected), y.data(), 1e-5, 1e-5);
         // Not the batch statistics: the training-mode output differs.
         double[] batch = BatchNormRef.train(RefArrays.doubles(x), xs, doubles(bn.weight()), doubles(bn.bias()), EPS)
                 .output();

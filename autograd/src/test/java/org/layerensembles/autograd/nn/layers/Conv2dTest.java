@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.layerensembles.core.testing.Nd4jInterop.doubles;
+import static org.layerensembles.core.testing.Nd4jInterop.nd4j;
 
 import java.util.Arrays;
 import java.util.List;
@@ -221,15 +223,5 @@ class Conv2dTest {
         assertTrue(conv.weight().grad().isAlive(), "the gradient lives beside the parameter");
         params.close();
         assertFalse(conv.weight().data().isAlive());
-    }
-
-    // ---- helpers
-
-    static INDArray nd4j(NDArray x) {
-        return Nd4j.create(x.toFloatArray(), Arrays.stream(x.shape()).asLongStream().toArray(), 'c');
-    }
-
-    static double[] doubles(INDArray a) {
-        return a.dup('c').data().asDouble();
     }
 }

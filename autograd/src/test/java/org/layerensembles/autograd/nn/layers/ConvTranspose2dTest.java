@@ -15,6 +15,7 @@ import org.layerensembles.core.backend.Conv2dParams;
 import org.layerensembles.core.reference.ConvRef;
 import org.layerensembles.core.reference.RefArrays;
 import org.layerensembles.core.testing.Compare;
+import org.layerensembles.core.testing.Nd4jInterop;
 import org.layerensembles.core.testing.TestData;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.DeConv2D;
@@ -48,12 +49,12 @@ class ConvTranspose2dTest {
             Conv2dParams p = up.params();
             DeConv2DConfig config = DeConv2DConfig.builder().kH(ws[2]).kW(ws[3]).sH(p.strideH()).sW(p.strideW())
                     .pH(p.padH()).pW(p.padW()).dH(1).dW(1).isSameMode(false).dataFormat(DeConv2DConfig.NCHW).build();
-            INDArray w = Conv2dTest.nd4j(up.weight().data()).permute(2, 3, 1, 0).dup('c');
+            INDArray w = Nd4jInterop.nd4j(up.weight().data()).permute(2, 3, 1, 0).dup('c');
             INDArray out = up.bias() == null
-                    ? Nd4j.exec(new DeConv2D(Conv2dTest.nd4j(x), w, null, config))[0]
-                    : Nd4j.exec(new DeConv2D(Conv2dTest.nd4j(x), w, Conv2dTest.nd4j(up.bias().data()), config))[0];
+                    ? Nd4j.exec(new DeConv2D(Nd4jInterop.nd4j(x), w, null, config))[0]
+                    : Nd4j.exec(new DeConv2D(Nd4jInterop.nd4j(x), w, Nd4jInterop.nd4j(up.bias().data()), config))[0];
             assertArrayEquals(y.shape(), Arrays.stream(out.shape()).mapToInt(d -> (int) d).toArray(), up + " shape");
-            Compare.assertClose(up + " vs ND4J DeConv2D", Conv2dTest.doubles(out), y.data(),
+            Compare.assertClose(up + " vs ND4J DeConv2D", Nd4jInterop.doubles(out), y.data(),
                     1e-5 * Math.sqrt(ws[0] * ws[2] * ws[3]), 1e-5);
         }
     }

@@ -1,18 +1,14 @@
 package org.layerensembles.autograd.nn.layers;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.function.Function;
+import org.layerensembles.autograd.GradCheck;
 import org.layerensembles.autograd.Tensor;
 import org.layerensembles.autograd.nn.Module;
 import org.layerensembles.core.NDArray;
-import org.layerensembles.core.NDArrays;
 import org.layerensembles.core.reference.RefArrays;
-import org.layerensembles.core.testing.Compare;
-import org.layerensembles.core.testing.FiniteDifferences;
 
 /**
  * GradCheck for a layer: runs {@code layer.forward(x)} and compares it with a double-precision
@@ -63,32 +59,13 @@ final class LayerGradCheck {
         layer.zeroGrad();
         Tensor x = inputGrad ? Tensor.parameter(input) : Tensor.constant(input);
         Tensor y = layer.forward(x);
-        double[] expected = twin.apply(values);
-        Compare.assertClose(what + " forward", expected, y.data(), atol, rtol);
-
-        double[] weights = new double[expected.length];
-        Random r = new Random(what.hashCode());
-        for (int i = 0; i < weights.length; i++) {
-            weights[i] = (float) (2 * r.nextDouble() - 1);
-        }
-        y.backward(NDArrays.of(weights, y.shape()));
+        double[] weights = GradCheck.forwardAndBackward(what, y, twin.apply(values), atol, rtol);
         grads.add(x.grad());
         for (Tensor p : params.values()) {
             grads.add(p.grad());
         }
         for (int i = inputGrad ? 0 : 1; i < values.length; i++) {
-            int at = i;
-            double[] numeric = FiniteDifferences.gradient(v -> {
-                double[][] perturbed = values.clone();
-                perturbed[at] = v;
-                return FiniteDifferences.dot(weights, twin.apply(perturbed));
-            }, values[i].clone(), 1e-6);
-            NDArray grad = grads.get(i);
-            if (grad == null) {
-                throw new AssertionError(what + ": " + names.get(i) + " received no gradient");
-            }
-            Compare.assertClose(what + " d/d(" + names.get(i) + ") " + Arrays.toString(grad.shape()), numeric, grad,
-                    atol, rtol);
+            GradCheck.assertGradient(what, names.get(i), grads.get(i), twin, values, i, weights, 1e-6, atol, rtol);
         }
         return y;
     }

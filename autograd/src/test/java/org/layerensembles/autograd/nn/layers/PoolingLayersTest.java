@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.layerensembles.autograd.Tensor;
 import org.layerensembles.autograd.nn.Module;
@@ -12,14 +11,13 @@ import org.layerensembles.core.NDArray;
 import org.layerensembles.core.NDArrays;
 import org.layerensembles.core.backend.Pool2dParams;
 import org.layerensembles.core.reference.PoolRef;
-import org.layerensembles.core.reference.RefArrays;
 import org.layerensembles.core.testing.Compare;
+import org.layerensembles.core.testing.Nd4jInterop;
 import org.layerensembles.core.testing.TestData;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.AvgPooling2D;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.MaxPooling2D;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.Pooling2D;
-import org.nd4j.linalg.api.ops.impl.layers.convolution.config.PaddingMode;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.config.Pooling2DConfig;
 
 /**
@@ -43,12 +41,12 @@ class PoolingLayersTest {
         for (MaxPool2d pool : layers) {
             NDArray x = TestData.array(seed++, xs);
             Tensor y = pool.forward(Tensor.constant(x));
-            INDArray expected = org.nd4j.linalg.factory.Nd4j.exec(new MaxPooling2D(Conv2dTest.nd4j(x),
-                    config(pool.params(), Pooling2D.Pooling2DType.MAX)))[0];
-            Compare.assertClose(pool + " vs ND4J", Conv2dTest.doubles(expected), y.data(), 0, 0);
+            INDArray expected = org.nd4j.linalg.factory.Nd4j.exec(new MaxPooling2D(Nd4jInterop.nd4j(x),
+                    Nd4jInterop.poolConfig(pool.params(), Pooling2D.Pooling2DType.MAX)))[0];
+            Compare.assertClose(pool + " vs ND4J", Nd4jInterop.doubles(expected), y.data(), 0, 0);
             Pool2dParams p = pool.params();
             LayerGradCheck.of(pool.toString(), pool, v -> PoolRef.maxPool2d(v[0], xs, p).output())
-                    .run(NDArrays.of(distinctValues(seed++, xs), xs), true);
+                    .run(NDArrays.of(TestData.distinctValues(seed++, xs), xs), true);
         }
         // PyTorch's default stride is the kernel: 7x8 -> 3x4.
         assertArrayEquals(new int[] {2, 3, 3, 4}, new MaxPool2d(2).forward(Tensor.constant(TestData.array(9, xs))).shape());
@@ -63,10 +61,10 @@ class PoolingLayersTest {
         for (AvgPool2d pool : layers) {
             NDArray x = TestData.array(seed++, xs);
             Tensor y = pool.forward(Tensor.constant(x));
-            Pooling2DConfig cfg = config(pool.params(), Pooling2D.Pooling2DType.AVG);
+            Pooling2DConfig cfg = Nd4jInterop.poolConfig(pool.params(), Pooling2D.Pooling2DType.AVG);
             cfg.setExtra(pool.params().countIncludePad() ? 1 : 0);
-            INDArray expected = org.nd4j.linalg.factory.Nd4j.exec(new AvgPooling2D(Conv2dTest.nd4j(x), cfg))[0];
-            Compare.assertClose(pool + " vs ND4J", Conv2dTest.doubles(expected), y.data(), 1e-6, 1e-5);
+            INDArray expected = org.nd4j.linalg.factory.Nd4j.exec(new AvgPooling2D(Nd4jInterop.nd4j(x), cfg))[0];
+            Compare.assertClose(pool + " vs ND4J", Nd4jInterop.doubles(expected), y.data(), 1e-6, 1e-5);
             Pool2dParams p = pool.params();
             LayerGradCheck.of(pool.toString(), pool, v -> PoolRef.avgPool2d(v[0], xs, p))
                     .run(TestData.nonContiguous(seed++, xs), true);
@@ -85,38 +83,9 @@ class PoolingLayersTest {
         NDArray x = TestData.array(30, xs);
         Tensor y = pool.forward(Tensor.constant(x));
         assertArrayEquals(new int[] {2, 3, 1, 1}, y.shape());
-        INDArray expected = Conv2dTest.nd4j(x).mean(2, 3);
-        Compare.assertClose("GlobalAvgPool2d vs ND4J mean", Conv2dTest.doubles(expected), y.data(), 1e-6, 1e-5);
+        INDArray expected = Nd4jInterop.nd4j(x).mean(2, 3);
+        Compare.assertClose("GlobalAvgPool2d vs ND4J mean", Nd4jInterop.doubles(expected), y.data(), 1e-6, 1e-5);
         LayerGradCheck.of("GlobalAvgPool2d", pool, v -> PoolRef.globalAvgPool2d(v[0], xs))
                 .run(TestData.nonContiguous(31, xs), true);
-    }
-
-    /** A random permutation of 0, 0.01, 0.02, ...: no ties, and neighbours 0.01 apart (much more than h). */
-    private static double[] distinctValues(long seed, int[] shape) {
-        int n = RefArrays.numel(shape);
-        double[] v = new double[n];
-        for (int i = 0; i < n; i++) {
-            v[i] = (float) (0.01 * i);
-        }
-        Random r = new Random(seed);
-        for (int i = n - 1; i > 0; i--) {
-            int j = r.nextInt(i + 1);
-            double t = v[i];
-            v[i] = v[j];
-            v[j] = t;
-        }
-        return v;
-    }
-
-    private static Pooling2DConfig config(Pool2dParams p, Pooling2D.Pooling2DType type) {
-        return Pooling2DConfig.builder()
-                .kH(p.kernelH()).kW(p.kernelW())
-                .sH(p.strideH()).sW(p.strideW())
-                .pH(p.padH()).pW(p.padW())
-                .dH(1).dW(1)
-                .paddingMode(PaddingMode.VALID)
-                .isNHWC(false)
-                .type(type)
-                .build();
     }
 }

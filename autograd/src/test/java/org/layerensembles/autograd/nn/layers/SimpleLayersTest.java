@@ -17,6 +17,7 @@ import org.layerensembles.core.backend.UnaryOp;
 import org.layerensembles.core.reference.ElementwiseRef;
 import org.layerensembles.core.reference.ResampleRef;
 import org.layerensembles.core.testing.Compare;
+import org.layerensembles.core.testing.Nd4jInterop;
 import org.layerensembles.core.testing.TestData;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -38,12 +39,12 @@ class SimpleLayersTest {
         int[] xs = {2, 3, 4, 5};
         NDArray x = TestData.array(1, xs);
         ReLU relu = new ReLU();
-        Compare.assertClose("ReLU vs ND4J", Conv2dTest.doubles(Transforms.relu(Conv2dTest.nd4j(x), true)),
+        Compare.assertClose("ReLU vs ND4J", Nd4jInterop.doubles(Transforms.relu(Nd4jInterop.nd4j(x), true)),
                 relu.forward(Tensor.constant(x)).data(), 0, 0);
         LayerGradCheck.of("ReLU", relu, v -> ElementwiseRef.unary(UnaryOp.RELU, v[0]))
                 .run(TestData.nonContiguous(2, xs), true);
         Sigmoid sigmoid = new Sigmoid();
-        Compare.assertClose("Sigmoid vs ND4J", Conv2dTest.doubles(Transforms.sigmoid(Conv2dTest.nd4j(x), true)),
+        Compare.assertClose("Sigmoid vs ND4J", Nd4jInterop.doubles(Transforms.sigmoid(Nd4jInterop.nd4j(x), true)),
                 sigmoid.forward(Tensor.constant(x)).data(), 1e-6, 1e-6);
         LayerGradCheck.of("Sigmoid", sigmoid, v -> ElementwiseRef.unary(UnaryOp.SIGMOID, v[0]))
                 .run(TestData.array(3, xs), true);

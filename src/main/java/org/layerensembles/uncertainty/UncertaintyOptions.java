@@ -5,7 +5,7 @@ package org.layerensembles.uncertainty;
  *
  * @param epsilon          added inside every logarithm: {@code ln(p + epsilon)} (entropy, mutual
  *                         information, NLL); the method's value is {@code 1e-5}. Must be finite and
- *                         non-negative.
+ *                         non-negative (with 0, a probability of exactly 0 makes the maps NaN).
  * @param normalisedScores how a map becomes an image-level score. {@code false} (the paper): the sum
  *                         of the map over the image's pixels (the volume's voxels for volumes).
  *                         {@code true}: the map is first min-max normalised over the image (volume),

@@ -25,6 +25,7 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -530,6 +531,17 @@ public final class ReportWriter {
         figures.put(file, "");
     }
 
+    /** One colour per method across all figures: LE blue, Plain orange, MH purple, DE green. */
+    static Color methodColor(String method) {
+        return switch (method) {
+            case "LE" -> new Color(0x1f77b4);
+            case "Plain" -> new Color(0xff7f0e);
+            case "MH" -> new Color(0x9467bd);
+            case "DE" -> new Color(0x2ca02c);
+            default -> Color.getHSBColor((method.hashCode() & 0xff) / 255f, 0.7f, 0.75f);
+        };
+    }
+
     private static XYChart chart(int w, int h, String title, String x, String y) {
         XYChart c = new XYChartBuilder().width(w).height(h).title(title).xAxisTitle(x)
                 .yAxisTitle(y).build();
@@ -574,6 +586,7 @@ public final class ReportWriter {
                 XYSeries s = c.addSeries(method + " (" + fmt(q.area()) + ")", q.fractions(),
                         q.remainingPoor());
                 s.setMarker(SeriesMarkers.NONE);
+                s.setLineColor(methodColor(method));
                 if (reference == null || method.equals("LE")) {
                     reference = q;
                     referenceMethod = method;
@@ -593,6 +606,7 @@ public final class ReportWriter {
             i.setLineStyle(SeriesLines.DOT_DOT);
             i.setLineColor(Color.BLACK);
             c.getStyler().setXAxisMin(0.0).setXAxisMax(1.0).setYAxisMin(0.0);
+            c.getStyler().setXAxisDecimalPattern("0.0#");
             charts.add(c);
         }
         return charts.isEmpty() ? null : grid(charts, Math.min(2, charts.size()));
@@ -610,7 +624,10 @@ public final class ReportWriter {
                 if (xy[0].length == 0) {
                     continue;
                 }
-                c.addSeries(m.getKey(), xy[0], xy[1]).setMarker(SeriesMarkers.CIRCLE);
+                XYSeries s = c.addSeries(m.getKey(), xy[0], xy[1]);
+                s.setMarker(SeriesMarkers.CIRCLE);
+                s.setLineColor(methodColor(m.getKey()));
+                s.setMarkerColor(methodColor(m.getKey()));
                 series++;
             }
             if (series > 0) {
@@ -707,7 +724,10 @@ public final class ReportWriter {
                 x[i] = pts.get(i)[0];
                 y[i] = pts.get(i)[1];
             }
-            c.addSeries(e.getKey(), x, y).setMarker(SeriesMarkers.CIRCLE);
+            XYSeries s = c.addSeries(e.getKey(), x, y);
+            s.setMarker(SeriesMarkers.CIRCLE);
+            s.setLineColor(methodColor(e.getKey()));
+            s.setMarkerColor(methodColor(e.getKey()));
         }
         c.getStyler().setXAxisMin(0.0).setXAxisMax(1.0).setYAxisMin(0.0).setYAxisMax(1.0);
         return BitmapEncoder.getBufferedImage(c);
@@ -855,6 +875,12 @@ public final class ReportWriter {
         try {
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp))) {
                 body.write(out);
+            }
+            try {
+                // Temporary files are created owner-only; a report is meant to be shared.
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+            } catch (UnsupportedOperationException e) {
+                // not a POSIX file system: keep the default permissions
             }
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE,

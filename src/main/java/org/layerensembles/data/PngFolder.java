@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.TreeMap;
 import javax.imageio.ImageIO;
+import org.layerensembles.core.NDArray;
 import org.layerensembles.core.NDArrays;
 
 /**
@@ -182,6 +183,19 @@ public final class PngFolder implements SegmentationDataset {
             throw new DatasetException(dir, "cannot list folder: " + e.getMessage(), e);
         }
         return out;
+    }
+
+    /**
+     * One image file read as this class reads a dataset's images: grey (luminance for colour),
+     * z-normalised, float32 [1, H, W] in the current memory scope.
+     *
+     * @throws DatasetException naming the file when it is missing, unreadable or not a PNG
+     */
+    public static NDArray readImage(Path file) {
+        BufferedImage img = read(file);
+        float[] pixels = luminance(img);
+        ImageMath.zNormalise(pixels);
+        return NDArrays.of(pixels, 1, img.getHeight(), img.getWidth());
     }
 
     private static BufferedImage read(Path file) {

@@ -270,6 +270,7 @@ public final class ReportWriter {
                 .append(". Images: ").append(report.images().size()).append(" results. ")
                 .append("Quality-control threshold: DSC < τ = ").append(fmt(report.tau()))
                 .append(".\n\n");
+        sb.append(findings(t));
 
         sb.append("## Metrics per method: mean (std)\n\n");
         sb.append("Population std (ddof = 0) over the images with a value; ").append(DASH)
@@ -450,6 +451,45 @@ public final class ReportWriter {
             double d = p[0][i] - p[1][i];
             if (Double.isFinite(d)) {
                 sum += d;
+                n++;
+            }
+        }
+        return n == 0 ? Double.NaN : sum / n;
+    }
+
+    /** The headline in plain sentences, whatever it comes out as: DSC and NLL per method, AULA's rank correlation. */
+    static String findings(Tables t) {
+        StringBuilder sb = new StringBuilder("## Findings\n\n");
+        for (String method : t.methods) {
+            sb.append("- ").append(md(method)).append(": mean DSC ").append(fmt(mean(t.column(method, Metric.DSC))))
+                    .append(", mean NLL ").append(fmt(mean(t.column(method, Metric.NLL)))).append(".\n");
+        }
+        if (t.methods.contains("LE")) {
+            double rho = Statistics.spearman(t.column("LE", Metric.AULA), t.column("LE", Metric.DSC));
+            sb.append("- LE: Spearman(AULA, DSC) = ").append(fmt(rho))
+                    .append(" (the method expects a positive value: more agreement between heads, better segmentation).\n");
+            double leNll = mean(t.column("LE", Metric.NLL));
+            double leDsc = mean(t.column("LE", Metric.DSC));
+            for (String other : t.methods) {
+                if (other.equals("LE")) {
+                    continue;
+                }
+                double dNll = leNll - mean(t.column(other, Metric.NLL));
+                double dDsc = leDsc - mean(t.column(other, Metric.DSC));
+                sb.append("- LE vs ").append(md(other)).append(": NLL ").append(dNll <= 0 ? "lower" : "higher")
+                        .append(" by ").append(fmt(Math.abs(dNll))).append(", DSC ").append(dDsc >= 0 ? "higher" : "lower")
+                        .append(" by ").append(fmt(Math.abs(dDsc))).append(" (mean over images; tests below).\n");
+            }
+        }
+        return sb.append('\n').toString();
+    }
+
+    private static double mean(double[] v) {
+        double sum = 0;
+        int n = 0;
+        for (double x : v) {
+            if (Double.isFinite(x)) {
+                sum += x;
                 n++;
             }
         }

@@ -150,7 +150,7 @@ class ReportWriterTest {
         }
 
         String summary = Files.readString(out.resolve(ReportWriter.SUMMARY_MD), StandardCharsets.UTF_8);
-        for (String section : List.of("# Evaluation summary", "## Metrics per method: mean (std)",
+        for (String section : List.of("# Evaluation summary", "## Findings", "## Metrics per method: mean (std)",
                 "## Spearman correlation", "## NLL and DSC by number of skipped heads S", "### NLL",
                 "### DSC", "## Quality control", "## Wilcoxon signed-rank tests", "## Figures",
                 "## Provenance", "| LE vs |", "| Plain |", "| -AULA |", "abc123",

@@ -497,22 +497,16 @@ public final class ReportWriter {
     }
 
     static String meanStd(double[] v) {
-        double sum = 0;
+        double mean = mean(v);
+        if (Double.isNaN(mean)) {
+            return DASH;
+        }
+        double ss = 0;
         int n = 0;
         for (double x : v) {
             if (Double.isFinite(x)) {
-                sum += x;
-                n++;
-            }
-        }
-        if (n == 0) {
-            return DASH;
-        }
-        double mean = sum / n;
-        double ss = 0;
-        for (double x : v) {
-            if (Double.isFinite(x)) {
                 ss += (x - mean) * (x - mean);
+                n++;
             }
         }
         return fmt(mean) + " (" + fmt(Math.sqrt(ss / n)) + ")";

@@ -75,6 +75,9 @@ public final class Evaluator {
         double[] upper = null;
         int heads = 0;
         int n = data.size();
+        if (n == 0) {
+            throw new IllegalArgumentException("no images to evaluate");
+        }
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             for (int from = 0; from < n; from += options.batchSize()) {
                 int[] indices = range(from, Math.min(n, from + options.batchSize()));
@@ -82,7 +85,11 @@ public final class Evaluator {
                     Batches.Batch batch = Batches.of(data, indices);
                     HeadOutputs outputs = model.heads(batch.images());
                     heads = outputs.size();
-                    int skip = Math.min(options.skip(), heads - 1);
+                    int skip = options.skip();
+                    if (skip >= heads) {
+                        throw new IllegalArgumentException("skipping " + skip + " heads leaves none: " + model.method()
+                                + " has " + heads);
+                    }
                     List<NDArray> probabilities = HeadCombiner.probabilities(outputs, 0);
                     NDArray truth = batch.masks().data();
                     int[] truthLabels = truth.toIntArray();

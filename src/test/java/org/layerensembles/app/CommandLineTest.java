@@ -62,6 +62,8 @@ class CommandLineTest {
         assertTrue(Files.isRegularFile(model.resolve("model.json")));
         assertTrue(Files.isRegularFile(model.resolve("best.safetensors")));
 
+        assertError(run("evaluate", "--model", model.toString(), "--synthetic", "4", "--skip", "2", "--out",
+                dir.resolve("r2").toString()), "leaves none");
         Run evaluate = run("evaluate", "--model", model.toString(), "--synthetic", "4", "--skip", "1", "--combine", "vote",
                 "--out", dir.resolve("report").toString());
         assertEquals(0, evaluate.exit(), evaluate.err());

@@ -56,7 +56,10 @@ public class RunMojo extends AbstractMojo {
     @Parameter(property = "jmh.quick", defaultValue = "false")
     boolean quick;
 
-    /** Writes JMH's results as JSON to this file ({@code -rf json -rff FILE}). */
+    /**
+     * Writes JMH's results as JSON to this file ({@code -rf json -rff FILE}); a relative path is
+     * taken from the directory Maven was started in, and missing folders are created.
+     */
     @Parameter(property = "jmh.json")
     String json;
 
@@ -81,6 +84,16 @@ public class RunMojo extends AbstractMojo {
     @Override
     public void execute() throws MojoExecutionException, MojoFailureException {
         MavenProject bench = findModule();
+        if (json != null && !json.isBlank()) {
+            // Relative to the directory Maven was started in; its folders are created.
+            Path out = Path.of(session.getExecutionRootDirectory()).resolve(json.strip()).toAbsolutePath();
+            try {
+                Files.createDirectories(out.getParent());
+            } catch (IOException e) {
+                throw new MojoExecutionException("Could not create the folder of " + out, e);
+            }
+            json = out.toString();
+        }
         List<String> classpath = classpath(bench);
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());

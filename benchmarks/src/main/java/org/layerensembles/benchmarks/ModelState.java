@@ -66,7 +66,7 @@ public abstract class ModelState {
             buildModels();
         }
         System.out.printf("%n[%s] backend=%s threads=%d (Parallel.threads()=%d), unet-small forward %.2f GFLOP per batch%n",
-                getClass().getSimpleName(), backend, threads, Parallel.threads(),
+                getClass().getSimpleName().replaceAll("_jmhType.*", ""), backend, threads, Parallel.threads(),
                 UNet.forwardFlops(config, BATCH, SIZE, SIZE) / 1e9);
     }
 

@@ -18,8 +18,10 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The 3x3 (padding 1) convolutions of unet-small at batch 8 (128x128 input), forward, ours
- * against ND4J's in one run. GFLOP/s = 2 * 8 * F * C * 9 * H * W / time.
+ * The 3x3 (padding 1) convolutions of unet-small at batch 8 (128x128 input), ours against
+ * ND4J's in one run: {@code forward}, {@code backwardData} (dL/dx from dL/dy and the weights)
+ * and {@code backwardWeights} (dL/dw from x and dL/dy). Each counts the same
+ * 2 * 8 * F * C * 9 * H * W FLOP, so GFLOP/s = that / time for all three.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -33,6 +35,7 @@ public class Conv2dBenchmark extends BackendState {
 
     private NDArray x;
     private NDArray w;
+    private NDArray gradY;
 
     @Setup(Level.Trial)
     public void makeInputs() {
@@ -44,11 +47,22 @@ public class Conv2dBenchmark extends BackendState {
         try (MemoryScope.Activation ignored = inputs.activate()) {
             x = NDArrays.randomUniform(rng, -1, 1, 8, channelsIn, size, size);
             w = NDArrays.randomUniform(rng, -0.1, 0.1, channelsOut, channelsIn, 3, 3);
+            gradY = NDArrays.randomUniform(rng, -1, 1, 8, channelsOut, size, size);
         }
     }
 
     @Benchmark
     public NDArray forward() {
         return kernels.conv2d(x, w, null, Conv2dParams.of(1, 1));
+    }
+
+    @Benchmark
+    public NDArray backwardData() {
+        return kernels.conv2dBackwardData(gradY, w, x.shape(), Conv2dParams.of(1, 1));
+    }
+
+    @Benchmark
+    public NDArray backwardWeights() {
+        return kernels.conv2dBackwardWeights(x, gradY, w.shape(), Conv2dParams.of(1, 1));
     }
 }

@@ -652,6 +652,8 @@ public final class ReportWriter {
                 Map.entry("DSC", report.diceBySkip()))) {
             XYChart c = chart(PANEL_WIDTH, PANEL_HEIGHT, entry.getKey() + " vs skipped heads S",
                     "S (shallowest heads skipped)", "mean " + entry.getKey());
+            // NLL usually rises with S toward the top-right corner: keep the legend off the data.
+            c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
             int series = 0;
             for (Map.Entry<String, double[]> m : entry.getValue().entrySet()) {
                 double[][] xy = finiteXY(m.getValue());

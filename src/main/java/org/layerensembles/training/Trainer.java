@@ -1,6 +1,5 @@
 package org.layerensembles.training;
 
-import java.util.Arrays;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -8,11 +7,11 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.layerensembles.ensemble.MemberwiseModel;
 import org.layerensembles.autograd.Autograd;
 import org.layerensembles.autograd.GradMode;
 import org.layerensembles.autograd.Tensor;
@@ -35,15 +34,18 @@ import org.layerensembles.core.NDArray;
 import org.layerensembles.core.NDArrays;
 import org.layerensembles.core.SeededRandom;
 import org.layerensembles.core.backend.Backend;
-import org.layerensembles.core.backend.BinaryOp;
 import org.layerensembles.core.backend.ReduceOp;
 import org.layerensembles.core.memory.MemoryPool;
 import org.layerensembles.core.memory.MemoryScope;
 import org.layerensembles.data.Augment;
 import org.layerensembles.data.Batches;
 import org.layerensembles.data.SegmentationDataset;
+import org.layerensembles.ensemble.CombineRule;
+import org.layerensembles.ensemble.HeadCombiner;
 import org.layerensembles.ensemble.HeadOutputs;
+import org.layerensembles.ensemble.MemberwiseModel;
 import org.layerensembles.ensemble.SegmentationModel;
+import org.layerensembles.metrics.Overlap;
 import org.layerensembles.training.TrainingDivergedException.Phase;
 
 /**
@@ -453,19 +455,13 @@ public final class Trainer {
 
     /** argmax over classes of the mean over the heads of weight > 0 of their softmax: int32 [N, H, W]. */
     static NDArray combinedLabels(HeadOutputs heads, TrainingConfig cfg) {
-        Backend be = Autograd.backend();
-        NDArray sum = null;
-        int used = 0;
+        List<NDArray> trained = new ArrayList<>();
         for (int h = 0; h < heads.size(); h++) {
-            if (cfg.headWeight(h) == 0) {
-                continue;
+            if (cfg.headWeight(h) != 0) {
+                trained.add(heads.logits(h).data());
             }
-            NDArray p = be.softmax(heads.logits(h).data(), 1);
-            sum = sum == null ? p : be.binary(BinaryOp.ADD, sum, p);
-            used++;
         }
-        NDArray mean = be.binary(BinaryOp.MUL, sum, NDArrays.scalar((float) (1.0 / used)));
-        return be.argmax(mean, 1, false);
+        return HeadCombiner.combine(trained, CombineRule.MEAN, 0).labels();
     }
 
     /**
@@ -501,8 +497,7 @@ public final class Trainer {
             }
             double image = 0;
             for (int c = 1; c < classes; c++) {
-                long denominator = pred[c] + true_[c];
-                image += denominator == 0 ? 1.0 : 2.0 * inter[c] / denominator;
+                image += Overlap.dice(inter[c], pred[c], true_[c], true);
             }
             total += image / (classes - 1);
         }

@@ -1,9 +1,8 @@
 package org.layerensembles.training;
 
-import org.layerensembles.ensemble.MemberwiseModel;
-
 import java.nio.file.Path;
 import java.util.List;
+import org.layerensembles.ensemble.MemberwiseModel;
 
 /**
  * The outcome of {@link Trainer#train} or {@link Trainer#resume}.

@@ -5,17 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * The command line end to end at a tiny size: demo, train, evaluate and predict produce their
@@ -23,30 +17,9 @@ import picocli.CommandLine;
  */
 class CommandLineTest {
 
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter err = new StringWriter();
-        PrintStream saved = System.out;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int exit;
-        try {
-            // Before the command line is built, so that its usage help also lands here.
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            CommandLine cli = Main.commandLine();
-            cli.setErr(new PrintWriter(err, true));
-            exit = cli.execute(args);
-            cli.getOut().flush();
-        } finally {
-            System.setOut(saved);
-        }
-        return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString());
-    }
-
     @Test
     void demoTrainEvaluateAndPredictWriteTheirFiles(@TempDir Path dir) throws Exception {
-        Run demo = run("demo", "--out", dir.resolve("demo").toString(), "--size", "32", "--train", "12", "--val", "4",
+        CliRun demo = CliRun.run("demo", "--out", dir.resolve("demo").toString(), "--size", "32", "--train", "12", "--val", "4",
                 "--test", "6", "--epochs", "1", "--width", "4", "--quiet");
         assertEquals(0, demo.exit(), demo.err());
         assertTrue(demo.out().contains("Spearman(AULA, DSC)"), demo.out());
@@ -56,21 +29,21 @@ class CommandLineTest {
         assertTrue(Files.readString(dir.resolve("demo/report/summary.md")).contains("| LE |"));
 
         Path model = dir.resolve("model");
-        Run train = run("train", "--synthetic", "10", "--size", "32", "--epochs", "1", "--width", "4", "--depth", "2",
+        CliRun train = CliRun.run("train", "--synthetic", "10", "--size", "32", "--epochs", "1", "--width", "4", "--depth", "2",
                 "--method", "mh", "--members", "2", "--out", model.toString());
         assertEquals(0, train.exit(), train.err());
         assertTrue(Files.isRegularFile(model.resolve("model.json")));
         assertTrue(Files.isRegularFile(model.resolve("best.safetensors")));
 
-        assertError(run("evaluate", "--model", model.toString(), "--synthetic", "4", "--skip", "2", "--out",
+        assertError(CliRun.run("evaluate", "--model", model.toString(), "--synthetic", "4", "--skip", "2", "--out",
                 dir.resolve("r2").toString()), "leaves none");
-        Run evaluate = run("evaluate", "--model", model.toString(), "--synthetic", "4", "--skip", "1", "--combine", "vote",
+        CliRun evaluate = CliRun.run("evaluate", "--model", model.toString(), "--synthetic", "4", "--skip", "1", "--combine", "vote",
                 "--out", dir.resolve("report").toString());
         assertEquals(0, evaluate.exit(), evaluate.err());
         assertTrue(Files.readString(dir.resolve("report/summary.md")).contains("| MH |"));
 
         Path image = dir.resolve("demo/data/test/images/mass_00000.png");
-        Run predict = run("predict", "--model", dir.resolve("demo/LE").toString(), "--image", image.toString(), "--out",
+        CliRun predict = CliRun.run("predict", "--model", dir.resolve("demo/LE").toString(), "--image", image.toString(), "--out",
                 dir.resolve("predict").toString());
         assertEquals(0, predict.exit(), predict.err());
         assertTrue(predict.out().contains("AULA"), predict.out());
@@ -82,28 +55,28 @@ class CommandLineTest {
 
     @Test
     void badArgumentsAreOneClearLineAndExitTwo(@TempDir Path dir) {
-        assertError(run("train", "--epochs", "1"), "--data FOLDER or --synthetic N");
-        assertError(run("train", "--synthetic", "4", "--method", "xyz"), "--method must be");
-        assertError(run("train", "--synthetic", "4", "--size", "40"), "multiple of 2^depth");
-        assertError(run("train", "--data", dir.resolve("none").toString()), "none");
-        assertError(run("evaluate", "--model", dir.resolve("missing").toString(), "--synthetic", "4"), "model.json");
-        assertError(run("evaluate", "--model", dir.toString(), "--combine", "bogus"), "--combine must be");
-        assertError(run("predict", "--model", dir.resolve("missing").toString(), "--image", "x.png"), "model.json");
-        assertError(run("demo", "--test", "1"), "--test >= 3");
-        assertEquals(2, run("predict").exit(), "missing required options");
-        assertEquals(2, run("evaluate", "--model", "m", "--no-such-option").exit());
+        assertError(CliRun.run("train", "--epochs", "1"), "--data FOLDER or --synthetic N");
+        assertError(CliRun.run("train", "--synthetic", "4", "--method", "xyz"), "--method must be");
+        assertError(CliRun.run("train", "--synthetic", "4", "--size", "40"), "multiple of 2^depth");
+        assertError(CliRun.run("train", "--data", dir.resolve("none").toString()), "none");
+        assertError(CliRun.run("evaluate", "--model", dir.resolve("missing").toString(), "--synthetic", "4"), "model.json");
+        assertError(CliRun.run("evaluate", "--model", dir.toString(), "--combine", "bogus"), "--combine must be");
+        assertError(CliRun.run("predict", "--model", dir.resolve("missing").toString(), "--image", "x.png"), "model.json");
+        assertError(CliRun.run("demo", "--test", "1"), "--test >= 3");
+        assertEquals(2, CliRun.run("predict").exit(), "missing required options");
+        assertEquals(2, CliRun.run("evaluate", "--model", "m", "--no-such-option").exit());
     }
 
     @Test
     void everyCommandHasHelp() {
         for (String command : new String[] {"demo", "train", "evaluate", "predict", "example", "info"}) {
-            Run help = run(command, "--help");
+            CliRun help = CliRun.run(command, "--help");
             assertEquals(0, help.exit(), command);
             assertTrue(help.out().contains("Usage: le " + command), help.out());
         }
     }
 
-    private static void assertError(Run run, String expected) {
+    private static void assertError(CliRun run, String expected) {
         assertEquals(2, run.exit(), "exit code; stderr: " + run.err());
         assertTrue(run.err().contains(expected), "stderr should mention '" + expected + "': " + run.err());
     }

@@ -2,7 +2,6 @@ package org.layerensembles.training;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.layerensembles.ensemble.MemberwiseModel;
 import org.layerensembles.autograd.Autograd;
 import org.layerensembles.autograd.Tensor;
 import org.layerensembles.autograd.nn.Module;
@@ -17,6 +16,7 @@ import org.layerensembles.data.Sample;
 import org.layerensembles.data.SegmentationDataset;
 import org.layerensembles.ensemble.HeadOutput;
 import org.layerensembles.ensemble.HeadOutputs;
+import org.layerensembles.ensemble.MemberwiseModel;
 import org.layerensembles.ensemble.SegmentationModel;
 
 /**

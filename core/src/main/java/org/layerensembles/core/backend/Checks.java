@@ -49,10 +49,4 @@ public final class Checks {
                     + Shapes.str(v.shape()));
         }
     }
-
-    public static void positive(String op, String what, double value) {
-        if (!(value > 0)) {
-            throw new IllegalArgumentException(op + ": " + what + " must be > 0, got " + value);
-        }
-    }
 }

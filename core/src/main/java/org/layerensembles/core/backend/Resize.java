@@ -68,14 +68,4 @@ public record Resize(Mode mode, int outH, int outW, double scaleH, double scaleW
         }
         return new int[] {input[0], input[1], h, w};
     }
-
-    /** Source-coordinate ratio along H (used by nearest and non-aligned bilinear). */
-    public double ratioH(int in, int out) {
-        return byScale() ? 1.0 / scaleH : (double) in / out;
-    }
-
-    /** Source-coordinate ratio along W. */
-    public double ratioW(int in, int out) {
-        return byScale() ? 1.0 / scaleW : (double) in / out;
-    }
 }

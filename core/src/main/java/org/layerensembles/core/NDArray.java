@@ -44,7 +44,7 @@ public final class NDArray {
     }
 
     public Device device() {
-        return Device.CPU;
+        return memory.device();
     }
 
     public int rank() {

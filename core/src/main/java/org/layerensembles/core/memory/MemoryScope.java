@@ -90,6 +90,12 @@ public final class MemoryScope implements AutoCloseable {
         return a;
     }
 
+    /** Takes ownership of memory a backend allocated on a device ({@link Allocation#onDevice}). */
+    synchronized void adopt(Allocation deviceAllocation) {
+        checkOpen();
+        owned.add(deviceAllocation);
+    }
+
     /**
      * Makes this (long-lived) scope the current one until the returned handle is closed; closing
      * the handle does not free anything.
@@ -140,7 +146,7 @@ public final class MemoryScope implements AutoCloseable {
             throw new IllegalStateException("keep: scope '" + name
                     + "' has no enclosing scope; create the array in a long-lived scope instead");
         }
-        if (target.pool != pool) {
+        if (a.isPooled() && target.pool != pool) {
             throw new IllegalStateException("keep: scopes '" + name + "' and '" + target.name + "' use different pools");
         }
         target.checkOpen();

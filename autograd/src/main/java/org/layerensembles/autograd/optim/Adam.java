@@ -2,8 +2,10 @@ package org.layerensembles.autograd.optim;
 
 import java.util.List;
 import java.util.Map;
+import org.layerensembles.autograd.Autograd;
 import org.layerensembles.autograd.Tensor;
 import org.layerensembles.core.NDArray;
+import org.layerensembles.core.backend.AdamUpdate;
 
 /**
  * Adam with optional L2 weight decay added to the gradient: PyTorch's {@code torch.optim.Adam}
@@ -113,10 +115,7 @@ public class Adam extends Optimizer {
         double bc2Sqrt = Math.sqrt(biasCorrection2);
         NDArray m = state.buffer(0);
         NDArray v = state.buffer(1);
-        UpdateKernels.adam(param.segment(), param.offset(), grad.segment(), grad.offset(), m.segment(), m.offset(),
-                v.segment(), v.offset(), Math.toIntExact(param.numel()),
-                decoupled ? (float) (1 - lr * wd) : 1f, decoupled ? 0f : (float) wd,
-                (float) options.beta1(), (float) (1 - options.beta1()), (float) options.beta2(),
-                (float) (1 - options.beta2()), (float) bc2Sqrt, (float) options.eps(), (float) -stepSize);
+        Autograd.backend().adamUpdate(param, grad, m, v, new AdamUpdate(decoupled ? 1 - lr * wd : 1,
+                decoupled ? 0 : wd, options.beta1(), options.beta2(), bc2Sqrt, options.eps(), stepSize));
     }
 }

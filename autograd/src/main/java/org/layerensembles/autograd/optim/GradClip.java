@@ -2,6 +2,7 @@ package org.layerensembles.autograd.optim;
 
 import java.util.Arrays;
 import java.util.Collection;
+import org.layerensembles.autograd.Autograd;
 import org.layerensembles.autograd.Tensor;
 import org.layerensembles.core.DType;
 import org.layerensembles.core.NDArray;
@@ -38,17 +39,16 @@ public final class GradClip {
             NDArray g = p.grad();
             if (g != null) {
                 requireContiguousFloat(g);
-                sumSq += UpdateKernels.sumOfSquares(g.segment(), g.offset(), g.numel());
+                sumSq += Autograd.backend().sumOfSquares(g);
             }
         }
         double norm = Math.sqrt(sumSq);
         double coef = maxNorm / (norm + EPS);
         if (!(coef >= 1)) {
-            float c = (float) coef;
             for (Tensor p : params) {
                 NDArray g = p.grad();
                 if (g != null) {
-                    UpdateKernels.scale(g.segment(), g.offset(), Math.toIntExact(g.numel()), c);
+                    Autograd.backend().scaleInPlace(g, coef);
                 }
             }
         }

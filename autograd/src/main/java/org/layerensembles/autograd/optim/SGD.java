@@ -1,10 +1,11 @@
 package org.layerensembles.autograd.optim;
 
-import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Map;
+import org.layerensembles.autograd.Autograd;
 import org.layerensembles.autograd.Tensor;
 import org.layerensembles.core.NDArray;
+import org.layerensembles.core.backend.SgdUpdate;
 
 /**
  * Stochastic gradient descent with optional momentum, dampening, Nesterov momentum and L2 weight
@@ -101,9 +102,7 @@ public final class SGD extends Optimizer {
     protected void update(NDArray param, NDArray grad, ParamState state, boolean fresh) {
         boolean useMomentum = options.momentum() != 0;
         NDArray b = useMomentum ? state.buffer(0) : null;
-        UpdateKernels.sgd(param.segment(), param.offset(), grad.segment(), grad.offset(),
-                useMomentum ? b.segment() : MemorySegment.NULL, useMomentum ? b.offset() : 0,
-                Math.toIntExact(param.numel()), (float) -lr(), (float) options.weightDecay(),
-                (float) options.momentum(), (float) (1 - options.dampening()), options.nesterov(), fresh);
+        Autograd.backend().sgdUpdate(param, grad, b, new SgdUpdate(lr(), options.weightDecay(), options.momentum(),
+                options.dampening(), options.nesterov(), fresh));
     }
 }

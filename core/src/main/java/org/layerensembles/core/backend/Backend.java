@@ -55,6 +55,12 @@ public interface Backend {
     /** a op b with broadcasting; the result has the broadcast shape. */
     NDArray binary(BinaryOp op, NDArray a, NDArray b);
 
+    /**
+     * out = a op b with a and b broadcast to out's shape; {@code out} may be {@code a} itself
+     * (e.g. accumulating a gradient in place), but must not otherwise overlap a or b.
+     */
+    void binaryInto(BinaryOp op, NDArray a, NDArray b, NDArray out);
+
     /** min(max(x, min), max). */
     NDArray clamp(NDArray x, double min, double max);
 
@@ -159,4 +165,18 @@ public interface Backend {
 
     /** float32 one-hot of int32 labels, with a new class dimension of extent {@code classes} at {@code axis}. */
     NDArray oneHot(NDArray labels, int classes, int axis);
+
+    // ---- optimizer updates, in place on contiguous float32 arrays of equal size
+
+    /** One Adam/AdamW step of {@code param} with {@code grad}, updating the moments m and v. */
+    void adamUpdate(NDArray param, NDArray grad, NDArray m, NDArray v, AdamUpdate step);
+
+    /** One SGD step; {@code momentumBuffer} is null when momentum is 0. */
+    void sgdUpdate(NDArray param, NDArray grad, NDArray momentumBuffer, SgdUpdate step);
+
+    /** Sum of the squares of x's elements, accumulated in double (gradient-norm clipping). */
+    double sumOfSquares(NDArray x);
+
+    /** x = x * factor, in place. */
+    void scaleInPlace(NDArray x, double factor);
 }

@@ -5,6 +5,7 @@ import org.layerensembles.core.DType;
 import org.layerensembles.core.NDArray;
 import org.layerensembles.core.NDArrays;
 import org.layerensembles.core.SeededRandom;
+import org.layerensembles.core.backend.AdamUpdate;
 import org.layerensembles.core.backend.Backend;
 import org.layerensembles.core.backend.BatchNormGrads;
 import org.layerensembles.core.backend.BatchNormResult;
@@ -14,6 +15,7 @@ import org.layerensembles.core.backend.MaxPoolResult;
 import org.layerensembles.core.backend.Pool2dParams;
 import org.layerensembles.core.backend.ReduceOp;
 import org.layerensembles.core.backend.Resize;
+import org.layerensembles.core.backend.SgdUpdate;
 import org.layerensembles.core.backend.UnaryOp;
 
 /**
@@ -70,6 +72,11 @@ public class CpuBackend implements Backend {
     @Override
     public NDArray binary(BinaryOp op, NDArray a, NDArray b) {
         return CpuElementwise.binary(op, a, b);
+    }
+
+    @Override
+    public void binaryInto(BinaryOp op, NDArray a, NDArray b, NDArray out) {
+        CpuElementwise.binaryInto(op, a, b, out);
     }
 
     @Override
@@ -221,5 +228,25 @@ public class CpuBackend implements Backend {
     @Override
     public NDArray oneHot(NDArray labels, int classes, int axis) {
         return CpuIndexing.oneHot(labels, classes, axis);
+    }
+
+    @Override
+    public void adamUpdate(NDArray param, NDArray grad, NDArray m, NDArray v, AdamUpdate step) {
+        CpuOptimizerUpdates.adam(param, grad, m, v, step);
+    }
+
+    @Override
+    public void sgdUpdate(NDArray param, NDArray grad, NDArray momentumBuffer, SgdUpdate step) {
+        CpuOptimizerUpdates.sgd(param, grad, momentumBuffer, step);
+    }
+
+    @Override
+    public double sumOfSquares(NDArray x) {
+        return CpuOptimizerUpdates.sumOfSquares(x);
+    }
+
+    @Override
+    public void scaleInPlace(NDArray x, double factor) {
+        CpuOptimizerUpdates.scale(x, factor);
     }
 }

@@ -1,6 +1,7 @@
 package org.layerensembles.core.cpu;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.Objects;
 import org.layerensembles.core.DType;
 import org.layerensembles.core.NDArray;
@@ -131,6 +132,27 @@ final class CpuElementwise {
         int sb = loop.innerStride(2);
         loop.run((o, n) -> BinaryKernels.binaryRow(op, as, o[1], sa, bs, o[2], sb, res, o[0], n));
         return out;
+    }
+
+    /** out = a op b with a and b broadcast to out's shape; out may be a itself. */
+    public static void binaryInto(BinaryOp op, NDArray a, NDArray b, NDArray out) {
+        Objects.requireNonNull(op, "binaryInto: op is null");
+        String name = "binaryInto " + op;
+        Checks.float32(name, "a", a);
+        Checks.float32(name, "b", b);
+        Checks.float32(name, "out", out);
+        int[] shape = out.shape();
+        if (!Arrays.equals(Shapes.broadcast(name, Shapes.broadcast(name, a.shape(), b.shape()), shape), shape)) {
+            throw new IllegalArgumentException(name + ": shapes " + Shapes.str(a.shape()) + " and "
+                    + Shapes.str(b.shape()) + " do not broadcast to out's " + Shapes.str(shape));
+        }
+        BroadcastLoop loop = new BroadcastLoop(shape, out, a, b);
+        MemorySegment as = a.segment();
+        MemorySegment bs = b.segment();
+        MemorySegment res = out.segment();
+        int sa = loop.innerStride(1);
+        int sb = loop.innerStride(2);
+        loop.run((o, n) -> BinaryKernels.binaryRow(op, as, o[1], sa, bs, o[2], sb, res, o[0], n));
     }
 
     /** min(max(x, min), max); needs min <= max. */

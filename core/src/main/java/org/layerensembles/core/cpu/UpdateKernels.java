@@ -1,4 +1,4 @@
-package org.layerensembles.autograd.optim;
+package org.layerensembles.core.cpu;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

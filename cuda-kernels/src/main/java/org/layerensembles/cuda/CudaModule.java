@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,6 +17,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * its {@link CudaFunction}s.
  */
 public final class CudaModule {
+    private static final Map<String, CudaModule> LOADED = new ConcurrentHashMap<>();
+
     private final CudaContext context;
     private final String name;
     private final KernelImage image;
@@ -35,21 +38,25 @@ public final class CudaModule {
     }
 
     /**
-     * Loads module {@code name} into {@code context}.
+     * Module {@code name} in {@code context}, loaded on first use.
      *
      * @throws IllegalStateException when no image of it fits (or no kernels were built)
      * @throws CudaException         when the driver rejects the image (naming the module)
      */
     public static CudaModule load(CudaContext context, String name) {
+        return LOADED.computeIfAbsent(context.ordinal() + "/" + name, k -> loadNow(context, name));
+    }
+
+    private static CudaModule loadNow(CudaContext context, String name) {
         KernelImage image = KernelImage.choose(name, context.computeCapability(),
                 r -> CudaModule.class.getResource(r) != null, readText(KernelImage.NO_KERNELS));
         byte[] bytes = readBytes(image.resource());
         try (Arena arena = Arena.ofConfined()) {
             // PTX is C text: the driver reads up to a NUL (allocate zero-fills, so the extra byte is it).
-            MemorySegment native_ = arena.allocate(bytes.length + (image.isPtx() ? 1 : 0), 8);
-            MemorySegment.copy(bytes, 0, native_, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, bytes.length);
+            MemorySegment nativeImage = arena.allocate(bytes.length + (image.isPtx() ? 1 : 0), 8);
+            MemorySegment.copy(bytes, 0, nativeImage, ValueLayout.JAVA_BYTE, 0, bytes.length);
             context.makeCurrent();
-            return new CudaModule(context, name, image, context.driver().moduleLoadData(native_));
+            return new CudaModule(context, name, image, context.driver().moduleLoadData(nativeImage));
         } catch (CudaException e) {
             throw e.during("loading kernel module '" + name + "' from " + image.resource());
         }

@@ -29,6 +29,22 @@ public interface Backend {
     /** Sets every element of {@code out} (a view or a whole array) to {@code value}. */
     void fill(NDArray out, double value);
 
+    /**
+     * {@code host} in this backend's memory: the same array on a host backend, a device copy (in
+     * the current memory scope) on an accelerator backend. Arrays already there come back as they are.
+     */
+    default NDArray toDevice(NDArray host) {
+        return host;
+    }
+
+    /**
+     * {@code x} in host memory: the same array on a host backend, a host copy (in the current
+     * memory scope) of a device array on an accelerator backend.
+     */
+    default NDArray toHost(NDArray x) {
+        return x;
+    }
+
     /** Copies {@code src} into {@code dst} element by element; shapes and dtypes must match. */
     void copy(NDArray src, NDArray dst);
 

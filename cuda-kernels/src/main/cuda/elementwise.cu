@@ -97,13 +97,21 @@ extern "C" __global__ void copy_strided(const unsigned* src, unsigned* dst, int 
     }
 }
 
-// float32 -> int32, truncating toward zero; NaN gives 0 and out-of-range values saturate
-// (cvt.rzi.s32.f32 does both, like Java's (int) cast). Contiguous output.
+// Java's (int) cast of a float: truncation toward zero, NaN gives 0, out-of-range values
+// saturate (spelled out rather than left to the conversion instruction).
+__device__ __forceinline__ int javaFloatToInt(float v) {
+    if (v != v) return 0;
+    if (v >= 2147483648.0f) return 2147483647;
+    if (v <= -2147483648.0f) return (int) 0x80000000u;
+    return __float2int_rz(v);
+}
+
+// float32 -> int32 as Java casts; contiguous output.
 extern "C" __global__ void cast_f32_i32(const float* x, int* out, int n, int rank, DIMS(shape), DIMS(sx)) {
     Dims shape = LOAD_DIMS(shape);
     Dims sx = LOAD_DIMS(sx);
     FOR_EACH(i, n) {
-        out[i] = __float2int_rz(x[offsetOf(i, rank, shape, sx)]);
+        out[i] = javaFloatToInt(x[offsetOf(i, rank, shape, sx)]);
     }
 }
 

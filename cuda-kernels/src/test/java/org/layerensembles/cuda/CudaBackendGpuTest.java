@@ -38,8 +38,8 @@ import org.layerensembles.core.memory.MemoryScope;
  * (batch 2, 16 channels, 64x64) and odd ones, contiguous and strided. Tolerances (atol + rtol
  * |cpu|): elementwise maps 1e-6 + 1e-5 (CUDA's expf/logf/tanhf are within 2 ulp, the CPU's
  * within 1.5); sums accumulated in double (reductions, pooling, batch-norm statistics, softmax)
- * 1e-5 + 1e-5; float32 dot products (matmul, conv) 1e-4 + 1e-4, backward weights (131072 terms)
- * 2e-3 + 1e-4. Copies, indexing, argmax, max pooling, uniform fills and optimizer steps must be
+ * 1e-5 + 1e-5; float32 dot products (matmul, conv) 1e-4 + 1e-4, backward weights (8192 terms)
+ * 2e-3 + 1e-4; resize backward (sums of up to ~1000 weighted terms at 16x) 1e-4 + 1e-5. Copies, indexing, argmax, max pooling, uniform fills and optimizer steps must be
  * bit for bit the CPU's.
  */
 @Tag("gpu")
@@ -206,7 +206,7 @@ class CudaBackendGpuTest {
         close("matmul batched, both transposed, broadcast b", CPU.matmul(at, bt, true, true),
                 gpu().matmul(dev(at), dev(bt), true, true), 1e-4, 1e-4);
         NDArray batch = random(54, 6, 5, 8);
-        NDArray view = batch.slice(0, 1, 4).transpose(0, 1); // [5, 3, 8], batch offsets not affine in 0
+        NDArray view = batch.slice(0, 1, 4).transpose(0, 1); // [5, 3, 8], a sliced and transposed view
         NDArray rhs = random(55, 5, 8, 3);
         close("matmul strided batch views", CPU.matmul(view, rhs, false, false),
                 gpu().matmul(dev(batch).slice(0, 1, 4).transpose(0, 1), dev(rhs), false, false), 1e-5, 1e-5);
@@ -294,7 +294,7 @@ class CudaBackendGpuTest {
                 NDArray gy = random(82, y.shape());
                 close("resizeBackward " + spec.mode() + " " + java.util.Arrays.toString(y.shape()),
                         CPU.resizeBackward(gy, in.shape(), spec), gpu().resizeBackward(dev(gy), in.shape(), spec),
-                        1e-5, 1e-5);
+                        1e-4, 1e-5);
             }
         }
     }

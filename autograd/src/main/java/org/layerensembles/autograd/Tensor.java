@@ -15,7 +15,7 @@ import org.layerensembles.core.Shapes;
  * array lives in the same memory scope as the data, so it survives the step's scope.
  */
 public final class Tensor {
-    private final NDArray data;
+    private NDArray data;
     private final Node node;
     private boolean requiresGrad;
     private NDArray grad;
@@ -62,6 +62,23 @@ public final class Tensor {
 
     public NDArray data() {
         return data;
+    }
+
+    /**
+     * Makes this leaf hold {@code newData} (same shape and dtype), e.g. a copy on another device;
+     * the gradient accumulated so far is dropped. For {@code Module.to}.
+     */
+    public void replaceData(NDArray newData) {
+        if (node != null) {
+            throw new IllegalStateException("replaceData: only a leaf's data can be replaced, this is the output of '"
+                    + node.op + "'");
+        }
+        if (newData.dtype() != data.dtype() || !Arrays.equals(newData.shape(), data.shape())) {
+            throw new IllegalArgumentException("replaceData: " + data.dtype() + Shapes.str(data.shape())
+                    + " cannot become " + newData.dtype() + Shapes.str(newData.shape()));
+        }
+        data = newData;
+        grad = null;
     }
 
     /** dL/d(this) accumulated by backward passes; null until the first one reaches this leaf. */

@@ -134,6 +134,8 @@ public final class CudaDriver {
                 driver = new CudaDriver(new EntryPoints(library));
             } catch (IllegalStateException e) {
                 return new Probe(null, e.getMessage());
+            } catch (RuntimeException e) { // e.g. native access refused: --enable-native-access missing
+                return new Probe(null, "cannot bind " + LIBRARY + ": " + e);
             }
             try {
                 driver.init();

@@ -10,9 +10,12 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.UnaryOperator;
 import org.layerensembles.autograd.Autograd;
 import org.layerensembles.autograd.Tensor;
 import org.layerensembles.core.NDArray;
+import org.layerensembles.core.backend.Backend;
+import org.layerensembles.core.memory.MemoryScope;
 
 /**
  * A node of the module tree, as in PyTorch: named children, parameters (tensors that train),
@@ -115,6 +118,53 @@ public abstract class Module {
         }
         Objects.requireNonNull(value, () -> "buffer '" + name + "' is null");
         buffers.put(name, value);
+    }
+
+    /** The array of a registered buffer (after {@link #to} it is the moved one). */
+    protected final NDArray registeredBuffer(String name) {
+        NDArray b = buffers.get(name);
+        if (b == null) {
+            throw new IllegalArgumentException("no buffer named '" + name + "' in " + getClass().getSimpleName()
+                    + "; buffers: " + buffers.keySet());
+        }
+        return b;
+    }
+
+    /**
+     * Moves every parameter and buffer of the tree into {@code backend}'s memory
+     * ({@link Backend#toDevice}), e.g. to the GPU before training there. Parameters keep their
+     * identity (an optimizer built before still updates them) but lose their gradients. Each new
+     * array is made in the memory scope that owned the old one (the current scope when the
+     * garbage collector did), so it lives as long. Returns this.
+     */
+    public final Module to(Backend backend) {
+        moveArrays(backend::toDevice);
+        return this;
+    }
+
+    /** Brings every parameter and buffer back to host memory from {@code backend}'s ({@link Backend#toHost}). */
+    public final Module toHost(Backend backend) {
+        moveArrays(backend::toHost);
+        return this;
+    }
+
+    private void moveArrays(UnaryOperator<NDArray> mover) {
+        UnaryOperator<NDArray> inOwnerScope = x -> {
+            MemoryScope owner = x.allocation().owner();
+            if (owner == null) {
+                return mover.apply(x);
+            }
+            try (MemoryScope.Activation ignored = owner.activate()) {
+                return mover.apply(x);
+            }
+        };
+        for (Tensor p : parameters()) {
+            p.replaceData(inOwnerScope.apply(p.data()));
+        }
+        Map<NDArray, NDArray> moved = new IdentityHashMap<>();
+        for (Module m : namedModules().values()) {
+            m.buffers.replaceAll((name, b) -> moved.computeIfAbsent(b, inOwnerScope));
+        }
     }
 
     /**

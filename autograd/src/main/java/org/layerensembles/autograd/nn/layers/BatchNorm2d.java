@@ -39,8 +39,6 @@ public final class BatchNorm2d extends Module {
     private final double momentum;
     private final Tensor weight;
     private final Tensor bias;
-    private final NDArray runningMean;
-    private final NDArray runningVar;
     private final long[] batchesTracked;
 
     /** eps 1e-5, momentum 0.1, affine: PyTorch's defaults. */
@@ -69,8 +67,8 @@ public final class BatchNorm2d extends Module {
         this.momentum = momentum;
         this.weight = affine ? parameter("weight", Tensor.parameter(NDArrays.ones(channels))) : null;
         this.bias = affine ? parameter("bias", Tensor.parameter(NDArrays.zeros(channels))) : null;
-        this.runningMean = buffer("running_mean", NDArrays.zeros(channels));
-        this.runningVar = buffer("running_var", NDArrays.ones(channels));
+        buffer("running_mean", NDArrays.zeros(channels));
+        buffer("running_var", NDArrays.ones(channels));
         this.batchesTracked = counter("num_batches_tracked");
     }
 
@@ -81,7 +79,7 @@ public final class BatchNorm2d extends Module {
                     + ", H, W], got " + Shapes.str(input.shape()));
         }
         if (!isTraining()) {
-            return NormOps.batchNormEval(input, runningMean, runningVar, weight, bias, eps);
+            return NormOps.batchNormEval(input, runningMean(), runningVar(), weight, bias, eps);
         }
         long n = input.numel() / channels;
         if (n < 2) {
@@ -91,8 +89,8 @@ public final class BatchNorm2d extends Module {
         NormOps.BatchNormOutput out = NormOps.batchNormTrain(input, weight, bias, eps);
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             NDArray unbiasedVar = backend().binary(MUL, out.variance(), NDArrays.scalar((float) ((double) n / (n - 1))));
-            moveTowards(runningMean, out.mean());
-            moveTowards(runningVar, unbiasedVar);
+            moveTowards(runningMean(), out.mean());
+            moveTowards(runningVar(), unbiasedVar);
             batchesTracked[0]++;
         }
         return out.output();
@@ -133,11 +131,11 @@ public final class BatchNorm2d extends Module {
     }
 
     public NDArray runningMean() {
-        return runningMean;
+        return registeredBuffer("running_mean");
     }
 
     public NDArray runningVar() {
-        return runningVar;
+        return registeredBuffer("running_var");
     }
 
     /** Training forward passes so far (PyTorch's {@code num_batches_tracked}). */

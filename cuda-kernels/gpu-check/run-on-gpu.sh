@@ -74,7 +74,7 @@ print(f"ours:    {ours.get('device', 'no results')}")
 print(f"PyTorch: {peer.get('device', 'no results')}")
 rows = [("train_plain_ms", "training step, plain unet-small (ms)"),
         ("train_le_ms", "training step, Layer Ensembles (ms)"),
-        ("infer_le_ms", "inference LE, forward + softmax of 9 heads (ms)"),
+        ("infer_le_ms", "inference LE, forward + softmax + uncertainty (ms)"),
         ("uncertainty_ms", "uncertainty maps + adjacent Dice (ms)"),
         ("uncertainty_gbps", "uncertainty, GB/s of probabilities read"),
         ("copy_dtod_gbps", "device copy, GB/s read + written")]

@@ -21,9 +21,11 @@ import org.layerensembles.core.backend.Backend;
 import org.layerensembles.core.backend.Backends;
 import org.layerensembles.core.memory.MemoryPool;
 import org.layerensembles.core.memory.MemoryScope;
+import org.layerensembles.cuda.CudaBackend;
 import org.layerensembles.cuda.CudaContext;
 import org.layerensembles.cuda.CudaDriver;
 import org.layerensembles.cuda.CudaEvent;
+import org.layerensembles.cuda.CudaLayerAgreement;
 import org.layerensembles.ensemble.HeadCombiner;
 import org.layerensembles.ensemble.HeadOutputs;
 import org.layerensembles.ensemble.LayerEnsemble;
@@ -31,6 +33,7 @@ import org.layerensembles.ensemble.Plain;
 import org.layerensembles.ensemble.SegmentationModel;
 import org.layerensembles.models.UNet;
 import org.layerensembles.models.UNetConfig;
+import org.layerensembles.uncertainty.UncertaintyOptions;
 
 /**
  * The GPU check's timings of our CUDA backend, the counterpart of
@@ -41,8 +44,10 @@ import org.layerensembles.models.UNetConfig;
  * <ul>
  *   <li>{@code train_plain_ms}, {@code train_le_ms}: forward, summed cross-entropy over the heads,
  *       backward, Adam step (lr 1e-4), zeroGrad;</li>
- *   <li>{@code infer_le_ms}: eval-mode forward of the 9-head Layer Ensemble and the softmax of
- *       every head;</li>
+ *   <li>{@code infer_le_ms}: eval-mode forward of the 9-head Layer Ensemble, the softmax of
+ *       every head and the fused agreement kernel (all maps, adjacent-head Dice counts);</li>
+ *   <li>{@code uncertainty_ms}, {@code uncertainty_gbps}: that kernel alone
+ *       ({@link CudaLayerAgreement}), GB/s of head probabilities read;</li>
  *   <li>{@code copy_dtod_gbps}: a 256 MiB device-to-device copy timed with events, bytes read plus
  *       written: the memory ceiling the uncertainty kernel's GB/s is to be read against.</li>
  * </ul>
@@ -56,6 +61,7 @@ public final class GpuTimings {
     private static final int BATCH = 8;
     private static final int SIZE = 128;
     private static final int CLASSES = 2;
+    private static final double EPSILON = UncertaintyOptions.DEFAULT_EPSILON;
 
     private final Map<String, String> results = new LinkedHashMap<>();
     private final CudaContext context;
@@ -84,16 +90,12 @@ public final class GpuTimings {
     private void runAll() {
         results.put("device", context.toString());
         results.put("copy_dtod_gbps", String.format("%.1f", copyBandwidth()));
-        String noUncertainty = "missing: the GPU uncertainty kernel (uncertainty.cu) has no Java entry point wired "
-                + "into GpuTimings yet";
-        results.put("uncertainty_ms", noUncertainty);
-        results.put("uncertainty_gbps", noUncertainty);
         Backend cuda;
         try {
             cuda = Backends.get("cuda");
         } catch (RuntimeException e) {
             String why = "missing: " + firstLine(e);
-            for (String k : List.of("train_plain_ms", "train_le_ms", "infer_le_ms")) {
+            for (String k : List.of("train_plain_ms", "train_le_ms", "infer_le_ms", "uncertainty_ms")) {
                 results.put(k, why);
             }
             return;
@@ -131,13 +133,33 @@ public final class GpuTimings {
                 }
                 SegmentationModel le = models.get("le");
                 le.module().eval();
+                CudaLayerAgreement agreement = new CudaLayerAgreement((CudaBackend) cuda);
                 time("infer_le_ms", () -> {
                     try (GradMode.Scope noGrad = GradMode.noGrad()) {
-                        HeadCombiner.probabilities(le.heads(images), 0);
+                        agreement.compute(HeadCombiner.probabilities(le.heads(images), 0), null, EPSILON, false);
                     }
                 });
+                timeUncertaintyKernel(agreement, le, images);
             } finally {
                 Autograd.useBackend(previous);
+            }
+        }
+    }
+
+    /**
+     * The fused agreement kernel alone on the LE heads' probabilities; GB/s counts the bytes it
+     * reads (every head's probabilities), as the PyTorch peer does.
+     */
+    private void timeUncertaintyKernel(CudaLayerAgreement agreement, SegmentationModel le, Tensor images) {
+        try (MemoryScope heads = MemoryScope.open("uncertainty inputs", MemoryPool.global());
+             GradMode.Scope noGrad = GradMode.noGrad()) {
+            List<NDArray> probabilities = HeadCombiner.probabilities(le.heads(images), 0);
+            time("uncertainty_ms", () -> agreement.compute(probabilities, null, EPSILON, false));
+            String ms = results.get("uncertainty_ms");
+            if (!ms.startsWith("missing")) {
+                long pixels = (long) BATCH * SIZE * SIZE;
+                long bytes = 4L * probabilities.size() * pixels * CLASSES;
+                results.put("uncertainty_gbps", String.format("%.1f", bytes / (Double.parseDouble(ms) * 1e6)));
             }
         }
     }

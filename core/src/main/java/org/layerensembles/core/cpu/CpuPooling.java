@@ -129,8 +129,9 @@ final class CpuPooling {
     /**
      * Routes each output gradient to the input position its index names, adding where windows
      * overlap (scatter-add). Indices must lie in [0, H*W) of the input plane. When the shapes
-     * are those of a 2x2 stride-2 pool and a plane's indices all lie in their own windows (as
-     * that pool's do), {@link MaxPool2x2#backwardPlane} writes the plane in one vectorised pass.
+     * are those of a 2x2 stride-2 pool with output rows of at least a vector, and a plane's
+     * indices all lie in their own windows (as that pool's do), {@link MaxPool2x2#backwardPlane}
+     * writes the plane in one vectorised pass.
      */
     public static NDArray maxPool2dBackward(NDArray gradY, NDArray indices, int[] inputShape) {
         String op = "maxPool2dBackward";
@@ -152,7 +153,8 @@ final class CpuPooling {
         MemorySegment is = ic.segment();
         MemorySegment gxs = gx.segment();
         int area = g.inPlane();
-        boolean windows2x2 = g.h / 2 == g.oh && g.w / 2 == g.ow;
+        // rows narrower than a vector stay on the scatter, which was faster there
+        boolean windows2x2 = g.h / 2 == g.oh && g.w / 2 == g.ow && MaxPool2x2.hasVectorColumns(g.ow);
         forPlanes(g, null, (first, last, pad) -> {
             for (int plane = first; plane < last; plane++) {
                 long xo = (long) plane * area;

@@ -109,6 +109,11 @@ final class MaxPool2x2 {
         }
     }
 
+    /** Whether output rows of this width hold at least one full vector (else all would be tail). */
+    static boolean hasVectorColumns(int ow) {
+        return ow >= L;
+    }
+
     /**
      * The backward pass of one plane when the input is [2 oh (+1), 2 ow (+1)] and every index
      * lies in its own output's 2x2 window, as this pool's indices do: the windows do not overlap,

@@ -8,7 +8,8 @@ import org.layerensembles.autograd.nn.layers.ReLU;
 import org.layerensembles.core.SeededRandom;
 
 /**
- * The classic U-Net block: (3x3 convolution, padding 1, no bias -> BatchNorm2d -> ReLU), twice.
+ * The classic U-Net block: (3x3 convolution, padding 1, no bias -> BatchNorm2d -> ReLU), twice;
+ * each BatchNorm2d and its ReLU run as one fused op unless a forward hook watches one of them.
  * [N, in, H, W] to [N, out, H, W]. Children, in order: {@code conv1, bn1, relu1, conv2, bn2,
  * relu2}. The convolutions have no bias because the batch norm right after them subtracts the
  * mean anyway (its own {@code bias} is the shift).
@@ -54,8 +55,19 @@ public final class DoubleConv extends Module {
 
     @Override
     protected Tensor compute(Tensor input) {
-        Tensor x = relu1.forward(bn1.forward(conv1.forward(input)));
-        return relu2.forward(bn2.forward(conv2.forward(x)));
+        Tensor x = normaliseRelu(bn1, relu1, conv1.forward(input));
+        return normaliseRelu(bn2, relu2, conv2.forward(x));
+    }
+
+    /**
+     * relu(bn(x)): one fused op ({@link BatchNorm2d#forwardRelu}) unless a forward hook watches
+     * either module, which then run one after the other so that their hooks fire.
+     */
+    private static Tensor normaliseRelu(BatchNorm2d bn, ReLU relu, Tensor x) {
+        if (bn.hasForwardHooks() || relu.hasForwardHooks()) {
+            return relu.forward(bn.forward(x));
+        }
+        return bn.forwardRelu(x);
     }
 
     public int inChannels() {

@@ -316,6 +316,11 @@ public abstract class Module {
         return get(path).registerForwardHook(hook);
     }
 
+    /** Whether any forward hook is registered on this module (a parent may then skip fusing it with a neighbour). */
+    public final boolean hasForwardHooks() {
+        return !hooks.isEmpty();
+    }
+
     /** Removes one registration (compared by identity: the hook may be registered again). */
     void removeHook(Registration r) {
         hooks.remove(r);

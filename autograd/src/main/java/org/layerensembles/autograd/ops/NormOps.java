@@ -23,6 +23,9 @@ import org.layerensembles.core.backend.UnaryOp;
  * <pre>
  *   xhat = (x - mean) / sqrt(var + eps),   y = gamma * xhat + beta
  * </pre>
+ * The {@code batchNormRelu*} ops are the same followed by a ReLU, fused into one op: the
+ * backend writes max(y, 0) in the pass that writes y and applies the ReLU's mask inside the
+ * batch-norm backward, and no pre-ReLU array is kept for the backward pass.
  */
 public final class NormOps {
     private NormOps() {
@@ -65,6 +68,27 @@ public final class NormOps {
     }
 
     /**
+     * Training-mode batch norm then ReLU, max(batchNorm(x), 0), as one op (the backend may do it
+     * in fewer passes over memory). The statistics are those of {@link #batchNormTrain}; with
+     * g' = dL/dy where y > 0, else 0, the gradients are batchNormTrain's for g', from the
+     * backend's batchNormReluBackward.
+     */
+    public static BatchNormOutput batchNormReluTrain(Tensor x, Tensor gamma, Tensor beta, double eps) {
+        NDArray gammaData = gamma == null ? null : gamma.data();
+        NDArray betaData = beta == null ? null : beta.data();
+        BatchNormResult r = cpu().batchNormReluTrain(x.data(), gammaData, betaData, eps);
+        Tensor y = Tensor.fromOp("batchNormReluTrain", r.output(), (g, needs) -> {
+            BatchNormGrads grads = cpu().batchNormReluBackward(g, x.data(), r.output(), gammaData, betaData, r.mean(),
+                    r.invStd());
+            return new NDArray[] {
+                needs[0] ? grads.gradInput() : null,
+                needs[1] ? grads.gradGamma() : null,
+                needs[2] ? grads.gradBeta() : null};
+        }, x, gamma, beta);
+        return new BatchNormOutput(y, r.mean(), r.variance());
+    }
+
+    /**
      * Eval-mode batch norm with fixed (running) statistics [C], which are constants here: y is an
      * affine map of x per channel. With g = dL/dy and xhat = (x - runningMean) / sqrt(runningVar + eps):
      * <pre>
@@ -77,24 +101,42 @@ public final class NormOps {
                                        double eps) {
         NDArray y = cpu().batchNormEval(x.data(), runningMean, runningVar, gamma == null ? null : gamma.data(),
                 beta == null ? null : beta.data(), eps);
-        return Tensor.fromOp("batchNormEval", y, (g, needs) -> {
-            int[] perChannel = perChannelShape(x.rank(), x.size(1));
-            int[] notChannel = notChannelAxes(x.rank());
-            NDArray invStd = cpu().binary(DIV, NDArrays.scalar(1f),
-                    cpu().unary(UnaryOp.SQRT, cpu().binary(ADD, runningVar, NDArrays.scalar((float) eps))))
-                    .reshape(perChannel);
-            NDArray gx = null;
-            NDArray gGamma = null;
-            if (needs[0]) {
-                NDArray scale = gamma == null ? invStd : cpu().binary(MUL, invStd, gamma.data().reshape(perChannel));
-                gx = cpu().binary(MUL, g, scale);
-            }
-            if (needs[1]) {
-                NDArray xhat = cpu().binary(MUL, cpu().binary(SUB, x.data(), runningMean.reshape(perChannel)), invStd);
-                gGamma = cpu().reduce(ReduceOp.SUM, cpu().binary(MUL, g, xhat), notChannel, false);
-            }
-            return new NDArray[] {gx, gGamma, needs[2] ? cpu().reduce(ReduceOp.SUM, g, notChannel, false) : null};
-        }, x, gamma, beta);
+        return Tensor.fromOp("batchNormEval", y, (g, needs) -> evalGradients(g, x, runningMean, runningVar, gamma,
+                eps, needs), x, gamma, beta);
+    }
+
+    /**
+     * Eval-mode batch norm then ReLU, max(batchNormEval(...), 0), in one pass; the gradients are
+     * batchNormEval's for dL/dy masked by y > 0.
+     */
+    public static Tensor batchNormReluEval(Tensor x, NDArray runningMean, NDArray runningVar, Tensor gamma,
+                                           Tensor beta, double eps) {
+        NDArray y = cpu().batchNormReluEval(x.data(), runningMean, runningVar, gamma == null ? null : gamma.data(),
+                beta == null ? null : beta.data(), eps);
+        return Tensor.fromOp("batchNormReluEval", y, (g, needs) -> evalGradients(
+                cpu().unaryBackward(UnaryOp.RELU, y, y, g), x, runningMean, runningVar, gamma, eps, needs),
+                x, gamma, beta);
+    }
+
+    /** dL/dx, dL/dgamma, dL/dbeta of eval-mode batch norm given g = dL/dy (null where not needed). */
+    private static NDArray[] evalGradients(NDArray g, Tensor x, NDArray runningMean, NDArray runningVar,
+                                           Tensor gamma, double eps, boolean[] needs) {
+        int[] perChannel = perChannelShape(x.rank(), x.size(1));
+        int[] notChannel = notChannelAxes(x.rank());
+        NDArray invStd = cpu().binary(DIV, NDArrays.scalar(1f),
+                cpu().unary(UnaryOp.SQRT, cpu().binary(ADD, runningVar, NDArrays.scalar((float) eps))))
+                .reshape(perChannel);
+        NDArray gx = null;
+        NDArray gGamma = null;
+        if (needs[0]) {
+            NDArray scale = gamma == null ? invStd : cpu().binary(MUL, invStd, gamma.data().reshape(perChannel));
+            gx = cpu().binary(MUL, g, scale);
+        }
+        if (needs[1]) {
+            NDArray xhat = cpu().binary(MUL, cpu().binary(SUB, x.data(), runningMean.reshape(perChannel)), invStd);
+            gGamma = cpu().reduce(ReduceOp.SUM, cpu().binary(MUL, g, xhat), notChannel, false);
+        }
+        return new NDArray[] {gx, gGamma, needs[2] ? cpu().reduce(ReduceOp.SUM, g, notChannel, false) : null};
     }
 
     /** [1, C, 1, ...] of the given rank: a [C] vector that broadcasts along dimension 1. */

@@ -124,6 +124,65 @@ class NormOpsTest {
                 .run(TestData.array(40, xs), TestData.array(41, ws), TestData.array(42, 3), TestData.array(43, 3));
     }
 
+    // ---- fused with the ReLU after it
+
+    @Test
+    void trainReluNchwAndOddShapes() {
+        for (int[] xs : new int[][] {{3, 4, 3, 3}, {2, 3, 5, 7}, {4, 5}}) {
+            GradCheck.of("batchNormReluTrain " + java.util.Arrays.toString(xs),
+                    t -> NormOps.batchNormReluTrain(t[0], t[1], t[2], EPS).output(),
+                    v -> relu(BatchNormRef.train(v[0], xs, v[1], v[2], EPS).output()))
+                    .run(TestData.nonContiguous(80, xs), TestData.array(81, xs[1]), TestData.array(82, xs[1]));
+        }
+        int[] xs = {2, 3, 3, 4};
+        double[] ones = {1, 1, 1};
+        double[] zeros = {0, 0, 0};
+        GradCheck.of("batchNormReluTrain no gamma, beta", t -> NormOps.batchNormReluTrain(t[0], null, null, EPS).output(),
+                v -> relu(BatchNormRef.train(v[0], xs, ones, zeros, EPS).output()))
+                .run(TestData.array(83, xs));
+    }
+
+    @Test
+    void trainReluIsReluOfTrainWithSameStatisticsAndGradients() {
+        int[] xs = {3, 5, 6, 7};
+        NDArray xv = TestData.array(84, xs);
+        NDArray gv = TestData.array(85, 5);
+        NDArray bv = TestData.array(86, 5);
+        NDArray gy = TestData.array(87, xs);
+        Tensor[] fused = {Tensor.parameter(xv), Tensor.parameter(gv), Tensor.parameter(bv)};
+        Tensor[] plain = {Tensor.parameter(xv), Tensor.parameter(gv), Tensor.parameter(bv)};
+        NormOps.BatchNormOutput f = NormOps.batchNormReluTrain(fused[0], fused[1], fused[2], EPS);
+        NormOps.BatchNormOutput u = NormOps.batchNormTrain(plain[0], plain[1], plain[2], EPS);
+        Tensor reluOfPlain = ElementwiseOps.relu(u.output());
+        Compare.assertIdentical("output", reluOfPlain.data(), f.output().data());
+        Compare.assertIdentical("mean", u.mean(), f.mean());
+        Compare.assertIdentical("variance", u.variance(), f.variance());
+        f.output().backward(gy);
+        reluOfPlain.backward(gy);
+        // the same sums in another order: float rounding only
+        for (int i = 0; i < 3; i++) {
+            Compare.assertClose("grad " + i, RefArrays.doubles(plain[i].grad()), fused[i].grad(), 1e-5, 1e-5);
+        }
+    }
+
+    @Test
+    void evalRelu() {
+        int[] xs = {2, 3, 3, 4};
+        NDArray mean = TestData.array(88, 3);
+        NDArray var = positive(89, 3, false);
+        GradCheck.of("batchNormReluEval NCHW", t -> NormOps.batchNormReluEval(t[0], mean, var, t[1], t[2], EPS),
+                v -> relu(BatchNormRef.eval(v[0], xs, RefArrays.doubles(mean), RefArrays.doubles(var), v[1], v[2], EPS)))
+                .run(TestData.array(90, xs), TestData.array(91, 3), TestData.array(92, 3));
+    }
+
+    private static double[] relu(double[] v) {
+        double[] out = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            out[i] = Math.max(v[i], 0);
+        }
+        return out;
+    }
+
     // ---- eval mode
 
     @Test

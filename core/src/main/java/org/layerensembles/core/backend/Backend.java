@@ -151,6 +151,36 @@ public interface Backend {
     /** Gradients of training-mode batch norm, from the statistics its forward returned. */
     BatchNormGrads batchNormBackward(NDArray gradY, NDArray x, NDArray gamma, NDArray mean, NDArray invStd);
 
+    // ---- batch normalisation fused with the ReLU after it (defaults: the two primitives in turn)
+
+    /**
+     * Training-mode batch norm then ReLU: the output is max(batchNorm(x), 0); the statistics are
+     * batchNormTrain's. A backend may compute it in fewer passes over memory than the two ops.
+     */
+    default BatchNormResult batchNormReluTrain(NDArray x, NDArray gamma, NDArray beta, double eps) {
+        BatchNormResult r = batchNormTrain(x, gamma, beta, eps);
+        return new BatchNormResult(unary(UnaryOp.RELU, r.output()), r.mean(), r.variance(), r.invStd());
+    }
+
+    /** Inference-mode batch norm then ReLU: max(batchNormEval(x, ...), 0). */
+    default NDArray batchNormReluEval(NDArray x, NDArray runningMean, NDArray runningVar, NDArray gamma,
+                                      NDArray beta, double eps) {
+        return unary(UnaryOp.RELU, batchNormEval(x, runningMean, runningVar, gamma, beta, eps));
+    }
+
+    /**
+     * Gradients of {@link #batchNormReluTrain} with respect to x, gamma and beta, given its input
+     * x, its output y, and the statistics it returned: batchNormBackward of gradY masked by
+     * y > 0. A backend may instead recompute the mask from x, gamma, beta, mean and invStd, with
+     * the forward's own arithmetic, when that gives the same mask bit for bit (the CPU backend
+     * does, and reads one array less); so all arguments must be those of the forward.
+     */
+    default BatchNormGrads batchNormReluBackward(NDArray gradY, NDArray x, NDArray y, NDArray gamma, NDArray beta,
+                                                 NDArray mean, NDArray invStd) {
+        // relu's backward passes gradY where its argument is > 0; y > 0 exactly where the pre-ReLU value is.
+        return batchNormBackward(unaryBackward(UnaryOp.RELU, y, y, gradY), x, gamma, mean, invStd);
+    }
+
     // ---- softmax family
 
     NDArray softmax(NDArray x, int axis);

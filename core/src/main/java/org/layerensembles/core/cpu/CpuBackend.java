@@ -186,6 +186,23 @@ public class CpuBackend implements Backend {
     }
 
     @Override
+    public BatchNormResult batchNormReluTrain(NDArray x, NDArray gamma, NDArray beta, double eps) {
+        return CpuBatchNorm.trainRelu(x, gamma, beta, eps);
+    }
+
+    @Override
+    public NDArray batchNormReluEval(NDArray x, NDArray runningMean, NDArray runningVar, NDArray gamma,
+                                     NDArray beta, double eps) {
+        return CpuBatchNorm.evalRelu(x, runningMean, runningVar, gamma, beta, eps);
+    }
+
+    @Override
+    public BatchNormGrads batchNormReluBackward(NDArray gradY, NDArray x, NDArray y, NDArray gamma, NDArray beta,
+                                                NDArray mean, NDArray invStd) {
+        return CpuBatchNorm.backwardRelu(gradY, x, gamma, beta, mean, invStd);
+    }
+
+    @Override
     public NDArray softmax(NDArray x, int axis) {
         return CpuSoftmax.softmax(x, axis);
     }

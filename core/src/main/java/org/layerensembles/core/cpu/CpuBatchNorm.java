@@ -11,7 +11,8 @@ import org.layerensembles.core.backend.Checks;
 
 /**
  * Batch normalisation over every dimension but the channel (dimension 1): [N, C, H, W] as in
- * BatchNorm2d, [N, C] as in BatchNorm1d, and any [N, C, ...] alike. The twin is
+ * BatchNorm2d, [N, C] as in BatchNorm1d, and any [N, C, ...] alike, optionally fused with the
+ * ReLU that follows it in a U-Net block. The twin is
  * {@link org.layerensembles.core.reference.BatchNormRef}.
  *
  * <p>Layout: a contiguous [N, C, S...] array holds, for channel c, N runs of S contiguous
@@ -19,13 +20,20 @@ import org.layerensembles.core.backend.Checks;
  * one channel, a number of runs per task that depends only on the shape, and per-task partial
  * results are merged in task order: results do not depend on the number of threads. When one
  * task covers a whole channel (up to {@code TASK_ELEMENTS}, which fits in L2), statistics and
- * output are computed in one task, so x streams from memory once.
+ * output are computed in one task, so x streams from memory once: the forward reads x once and
+ * writes y (the ReLU applied as y is written); the backward reads gradY and x once for its two
+ * sums and again, from cache, to write gradInput.
  *
- * <p>Accuracy: each task computes its mean and sum of squared deviations by two passes over its
- * (cached) data, with the deviations' sum as a correction term; tasks merge with Chan et al.'s
- * pairwise update in double. The sums themselves are float vector blocks joined in double
- * ({@link BatchNormKernels}), so a channel of a million elements with a large mean keeps its
- * variance to about float precision.
+ * <p>Accuracy: statistics are merged block by block ({@link BatchNormKernels#accumulateMoments}:
+ * each block of at most 1024 elements by two passes while it sits in L1, blocks and tasks joined
+ * by Chan et al.'s pairwise update in double), so a channel of a million elements with a large
+ * mean keeps its variance to about float precision.
+ *
+ * <p>Output and mask: y = (x - mean) * scale + beta with float constants mean, scale =
+ * (float) (gamma * invStd) from the float invStd that the forward returns, and beta. The fused
+ * backward recomputes the pre-ReLU value from x with the same constants, so it knows the
+ * forward's ReLU mask exactly without reading y; the unfused forward gives the same pre-ReLU
+ * bits, so fused = relu(unfused) exactly.
  */
 final class CpuBatchNorm {
     /**
@@ -43,7 +51,16 @@ final class CpuBatchNorm {
      * null beta zeros.
      */
     public static BatchNormResult train(NDArray x, NDArray gamma, NDArray beta, double eps) {
-        String op = "batchNormTrain";
+        return train("batchNormTrain", x, gamma, beta, eps, false);
+    }
+
+    /** {@link #train} followed by a ReLU, in the same passes: y = max(batchNorm(x), 0). */
+    public static BatchNormResult trainRelu(NDArray x, NDArray gamma, NDArray beta, double eps) {
+        return train("batchNormReluTrain", x, gamma, beta, eps, true);
+    }
+
+    private static BatchNormResult train(String op, NDArray x, NDArray gamma, NDArray beta, double eps,
+                                         boolean relu) {
         Plan p = Plan.of(op, x);
         float[] g = channelValues(op, "gamma", gamma, x, p.c, 1f);
         float[] b = channelValues(op, "beta", beta, x, p.c, 0f);
@@ -59,26 +76,27 @@ final class CpuBatchNorm {
         MemorySegment os = out.segment();
         long oo = out.offset();
 
-        // Each task: the count, mean and sum of squared deviations (M2) of its runs, by two passes
-        // over data it just brought into cache. When a task covers a whole channel it also
-        // normalises it at once (x read from memory once); otherwise a second sweep does.
-        double[] taskMean = new double[p.tasks()];
-        double[] taskM2 = new double[p.tasks()];
+        // Each task: the count, mean and M2 of its runs. When a task covers a whole channel it
+        // also writes the output at once (x read from memory once); otherwise a second sweep does.
+        double[][] moments = new double[p.tasks()][];
         boolean fused = p.tasksPerChannel == 1;
         Parallel.forEach(p.tasks(), t -> {
             int c = p.channel(t);
-            taskStatistics(p, t, xs, xo, taskMean, taskM2);
+            double[] acc = new double[3];
+            for (int run = p.firstRun(t); run < p.endRun(t); run++) {
+                BatchNormKernels.accumulateMoments(xs, (xo + p.runStart(run, c)) * 4, p.s, acc);
+            }
+            moments[t] = acc;
             if (fused) {
-                Channel ch = Channel.of(p, c, taskMean, taskM2, g[c], b[c], eps);
-                normaliseTask(p, t, xs, xo, os, oo, ch);
+                normaliseTask(p, t, xs, xo, os, oo, Channel.of(p, c, moments, g[c], b[c], eps), relu);
             }
         });
         Channel[] channels = new Channel[p.c];
         for (int c = 0; c < p.c; c++) {
-            channels[c] = Channel.of(p, c, taskMean, taskM2, g[c], b[c], eps);
+            channels[c] = Channel.of(p, c, moments, g[c], b[c], eps);
         }
         if (!fused) {
-            Parallel.forEach(p.tasks(), t -> normaliseTask(p, t, xs, xo, os, oo, channels[p.channel(t)]));
+            Parallel.forEach(p.tasks(), t -> normaliseTask(p, t, xs, xo, os, oo, channels[p.channel(t)], relu));
         }
         float[] meanOut = new float[p.c];
         float[] varOut = new float[p.c];
@@ -86,63 +104,47 @@ final class CpuBatchNorm {
         for (int c = 0; c < p.c; c++) {
             meanOut[c] = channels[c].mean;
             varOut[c] = (float) channels[c].variance;
-            invStdOut[c] = (float) channels[c].invStd;
+            invStdOut[c] = channels[c].invStd;
         }
         return new BatchNormResult(out, NDArrays.of(meanOut, p.c), NDArrays.of(varOut, p.c),
                 NDArrays.of(invStdOut, p.c));
     }
 
+    /** The scale of y = (x - mean) * scale + beta, from the float invStd (forward and backward alike). */
+    private static float scaleOf(float gamma, float invStd) {
+        return (float) ((double) gamma * invStd);
+    }
+
     /** A channel's final statistics and the float constants of y = (x - mean) * scale + beta. */
-    private record Channel(float mean, double variance, double invStd, float scale, float beta) {
-        /**
-         * Merges the channel's task statistics in task order (Chan et al.'s pairwise update:
-         * delta = mean_b - mean_a, M2 = M2_a + M2_b + delta^2 n_a n_b / n).
-         */
-        static Channel of(Plan p, int c, double[] taskMean, double[] taskM2, float gamma, float beta, double eps) {
-            double n = 0;
-            double mean = 0;
-            double m2 = 0;
+    private record Channel(float mean, double variance, float invStd, float scale, float beta) {
+        /** Merges the channel's task moments in task order. */
+        static Channel of(Plan p, int c, double[][] moments, float gamma, float beta, double eps) {
+            double[] acc = new double[3];
             for (int k = 0; k < p.tasksPerChannel; k++) {
-                int t = c * p.tasksPerChannel + k;
-                double nb = (double) (p.endRun(t) - p.firstRun(t)) * p.s;
-                double delta = taskMean[t] - mean;
-                double total = n + nb;
-                mean += delta * nb / total;
-                m2 += taskM2[t] + delta * delta * n * nb / total;
-                n = total;
+                double[] m = moments[c * p.tasksPerChannel + k];
+                BatchNormKernels.merge(acc, m[0], m[1], m[2]);
             }
-            double var = m2 / n;
-            double invStd = 1 / Math.sqrt(var + eps);
-            return new Channel((float) mean, var, invStd, (float) (gamma * invStd), beta);
+            double var = acc[2] / acc[0];
+            float invStd = (float) (1 / Math.sqrt(var + eps));
+            return new Channel((float) acc[1], var, invStd, scaleOf(gamma, invStd), beta);
         }
     }
 
-    /** Mean and M2 of one task's runs: a float-rounded provisional mean, then deviations from it. */
-    private static void taskStatistics(Plan p, int t, MemorySegment xs, long xo, double[] taskMean, double[] taskM2) {
-        int c = p.channel(t);
-        double n = (double) (p.endRun(t) - p.firstRun(t)) * p.s;
-        double sum = 0;
-        for (int run = p.firstRun(t); run < p.endRun(t); run++) {
-            sum += BatchNormKernels.sum(xs, (xo + p.runStart(run, c)) * 4, p.s);
-        }
-        float m = (float) (sum / n);
-        double dev = 0;
-        double sq = 0;
-        for (int run = p.firstRun(t); run < p.endRun(t); run++) {
-            long off = (xo + p.runStart(run, c)) * 4;
-            dev += BatchNormKernels.sumDeviation(xs, off, p.s, m);
-            sq += BatchNormKernels.sumSquaredDeviation(xs, off, p.s, m);
-        }
-        // deviations from m sum to dev: the exact mean is m + dev / n, and M2 = sq - dev^2 / n
-        taskMean[t] = m + dev / n;
-        taskM2[t] = Math.max(0, sq - dev * dev / n);
-    }
-
-    private static void normaliseTask(Plan p, int t, MemorySegment xs, long xo, MemorySegment os, long oo, Channel ch) {
+    private static void normaliseTask(Plan p, int t, MemorySegment xs, long xo, MemorySegment os, long oo, Channel ch,
+                                      boolean relu) {
         int c = p.channel(t);
         for (int run = p.firstRun(t); run < p.endRun(t); run++) {
             long e = p.runStart(run, c);
-            BatchNormKernels.normaliseRun(xs, (xo + e) * 4, os, (oo + e) * 4, p.s, ch.mean, ch.scale, ch.beta);
+            normaliseRun(xs, (xo + e) * 4, os, (oo + e) * 4, p.s, ch.mean, ch.scale, ch.beta, relu);
+        }
+    }
+
+    private static void normaliseRun(MemorySegment xs, long xb, MemorySegment os, long ob, int len, float mean,
+                                     float scale, float beta, boolean relu) {
+        if (relu) {
+            BatchNormKernels.normaliseReluRun(xs, xb, os, ob, len, mean, scale, beta);
+        } else {
+            BatchNormKernels.normaliseRun(xs, xb, os, ob, len, mean, scale, beta);
         }
     }
 
@@ -152,7 +154,17 @@ final class CpuBatchNorm {
      */
     public static NDArray eval(NDArray x, NDArray runningMean, NDArray runningVar, NDArray gamma, NDArray beta,
                                double eps) {
-        String op = "batchNormEval";
+        return eval("batchNormEval", x, runningMean, runningVar, gamma, beta, eps, false);
+    }
+
+    /** {@link #eval} followed by a ReLU, in the same pass. */
+    public static NDArray evalRelu(NDArray x, NDArray runningMean, NDArray runningVar, NDArray gamma, NDArray beta,
+                                   double eps) {
+        return eval("batchNormReluEval", x, runningMean, runningVar, gamma, beta, eps, true);
+    }
+
+    private static NDArray eval(String op, NDArray x, NDArray runningMean, NDArray runningVar, NDArray gamma,
+                                NDArray beta, double eps, boolean relu) {
         Plan p = Plan.of(op, x);
         float[] rm = channelValues(op, "runningMean", requireNonNull(op, "runningMean", runningMean), x, p.c, 0f);
         float[] rv = channelValues(op, "runningVar", requireNonNull(op, "runningVar", runningVar), x, p.c, 1f);
@@ -164,8 +176,18 @@ final class CpuBatchNorm {
             scale[c] = (float) (g[c] / Math.sqrt((double) rv[c] + eps));
         }
         NDArray xc = x.contiguous();
+        MemorySegment xs = xc.segment();
+        long xo = xc.offset();
         NDArray out = NDArrays.empty(DType.FLOAT32, x.shape());
-        normalise(p, xc.segment(), xc.offset(), out, rm, scale, b);
+        MemorySegment os = out.segment();
+        long oo = out.offset();
+        Parallel.forEach(p.tasks(), t -> {
+            int c = p.channel(t);
+            for (int run = p.firstRun(t); run < p.endRun(t); run++) {
+                long e = p.runStart(run, c);
+                normaliseRun(xs, (xo + e) * 4, os, (oo + e) * 4, p.s, rm[c], scale[c], b[c], relu);
+            }
+        });
         return out;
     }
 
@@ -176,68 +198,93 @@ final class CpuBatchNorm {
      * A null gamma means ones.
      */
     public static BatchNormGrads backward(NDArray gradY, NDArray x, NDArray gamma, NDArray mean, NDArray invStd) {
-        String op = "batchNormBackward";
+        return backward("batchNormBackward", gradY, x, gamma, null, mean, invStd, false);
+    }
+
+    /**
+     * Gradients of {@link #trainRelu}: those of {@link #backward} for the ReLU-masked gradY (0
+     * where the forward's pre-ReLU value was not positive). The mask is recomputed from x, mean,
+     * invStd, gamma and beta exactly as the forward computed it, so these must be the forward's.
+     * A null gamma means ones, a null beta zeros.
+     */
+    public static BatchNormGrads backwardRelu(NDArray gradY, NDArray x, NDArray gamma, NDArray beta, NDArray mean,
+                                              NDArray invStd) {
+        return backward("batchNormReluBackward", gradY, x, gamma, beta, mean, invStd, true);
+    }
+
+    private static BatchNormGrads backward(String op, NDArray gradY, NDArray x, NDArray gamma, NDArray beta,
+                                           NDArray mean, NDArray invStd, boolean relu) {
         Plan p = Plan.of(op, x);
         Checks.float32(op, "gradY", gradY);
         Checks.sameShape(op, "gradY", gradY, "x", x);
         float[] g = channelValues(op, "gamma", gamma, x, p.c, 1f);
+        float[] b = channelValues(op, "beta", beta, x, p.c, 0f);
         float[] m = channelValues(op, "mean", requireNonNull(op, "mean", mean), x, p.c, 0f);
         float[] is = channelValues(op, "invStd", requireNonNull(op, "invStd", invStd), x, p.c, 1f);
+        float[] scale = new float[p.c];
+        for (int c = 0; c < p.c; c++) {
+            scale[c] = scaleOf(g[c], is[c]);
+        }
         NDArray xc = x.contiguous();
         NDArray gc = gradY.contiguous();
-        MemorySegment xs = xc.segment();
-        MemorySegment gs = gc.segment();
-        long xo = xc.offset();
-        long go = gc.offset();
+        Streams io = new Streams(gc.segment(), gc.offset(), xc.segment(), xc.offset(), NDArrays.empty(DType.FLOAT32,
+                x.shape()));
 
-        NDArray gradX = NDArrays.empty(DType.FLOAT32, x.shape());
-        MemorySegment os = gradX.segment();
-        long oo = gradX.offset();
-
-        // Each task sums gradY and gradY * (x - mean) over its runs; a task covering a whole
-        // channel then writes gradInput at once, from data still in cache.
-        double[] partialG = new double[p.tasks()];
-        double[] partialGD = new double[p.tasks()];
+        // Each task sums gradY and gradY * (x - mean) over its runs (masked by the ReLU when
+        // fused); a task covering a whole channel then writes gradInput at once, from data still in cache.
+        double[][] partials = new double[p.tasks()][];
         boolean fused = p.tasksPerChannel == 1;
         Parallel.forEach(p.tasks(), t -> {
             int c = p.channel(t);
-            double sg = 0;
-            double sgd = 0;
+            double[] acc = new double[2];
             for (int run = p.firstRun(t); run < p.endRun(t); run++) {
                 long e = p.runStart(run, c);
-                sg += BatchNormKernels.sum(gs, (go + e) * 4, p.s);
-                sgd += BatchNormKernels.sumProduct(gs, (go + e) * 4, xs, (xo + e) * 4, p.s, m[c]);
+                if (relu) {
+                    BatchNormKernels.accumulateGradSumsRelu(io.gs, (io.go + e) * 4, io.xs, (io.xo + e) * 4, p.s,
+                            m[c], scale[c], b[c], acc);
+                } else {
+                    BatchNormKernels.accumulateGradSums(io.gs, (io.go + e) * 4, io.xs, (io.xo + e) * 4, p.s, m[c],
+                            acc);
+                }
             }
-            partialG[t] = sg;
-            partialGD[t] = sgd;
+            partials[t] = acc;
             if (fused) {
-                gradInputTask(p, t, gs, go, xs, xo, os, oo, m[c],
-                        Gradient.of(p, c, partialG, partialGD, g[c], is[c]));
+                gradInputTask(p, t, io, m[c], scale[c], b[c], Gradient.of(p, c, partials, g[c], is[c]), relu);
             }
         });
         float[] gradGamma = new float[p.c];
         float[] gradBeta = new float[p.c];
         Gradient[] grads = new Gradient[p.c];
         for (int c = 0; c < p.c; c++) {
-            grads[c] = Gradient.of(p, c, partialG, partialGD, g[c], is[c]);
+            grads[c] = Gradient.of(p, c, partials, g[c], is[c]);
             gradGamma[c] = (float) grads[c].gradGamma;
             gradBeta[c] = (float) grads[c].gradBeta;
         }
         if (!fused) {
             Parallel.forEach(p.tasks(), t -> {
                 int c = p.channel(t);
-                gradInputTask(p, t, gs, go, xs, xo, os, oo, m[c], grads[c]);
+                gradInputTask(p, t, io, m[c], scale[c], b[c], grads[c], relu);
             });
         }
-        return new BatchNormGrads(gradX, NDArrays.of(gradGamma, p.c), NDArrays.of(gradBeta, p.c));
+        return new BatchNormGrads(io.gradX, NDArrays.of(gradGamma, p.c), NDArrays.of(gradBeta, p.c));
+    }
+
+    /** The backward's arrays: gradY and x (contiguous, with element offsets) and the gradInput it writes. */
+    private record Streams(MemorySegment gs, long go, MemorySegment xs, long xo, NDArray gradX) {
     }
 
     /** A channel's gamma and beta gradients and the constants of gradInput = k1 * gradY + k2 * (x - mean) + k3. */
     private record Gradient(double gradGamma, double gradBeta, float k1, float k2, float k3) {
-        static Gradient of(Plan p, int c, double[] partialG, double[] partialGD, float gamma, float invStd) {
+        static Gradient of(Plan p, int c, double[][] partials, float gamma, float invStd) {
             double count = (double) p.n * p.s;
-            double sumG = p.combine(partialG, c);
-            double gGamma = invStd * p.combine(partialGD, c);
+            double sumG = 0;
+            double sumGD = 0;
+            for (int k = 0; k < p.tasksPerChannel; k++) {
+                double[] part = partials[c * p.tasksPerChannel + k];
+                sumG += part[0];
+                sumGD += part[1];
+            }
+            double gGamma = invStd * sumGD;
             double a = (double) gamma * invStd;
             if (count == 0) {
                 return new Gradient(gGamma, sumG, (float) a, 0f, 0f);
@@ -247,12 +294,20 @@ final class CpuBatchNorm {
         }
     }
 
-    private static void gradInputTask(Plan p, int t, MemorySegment gs, long go, MemorySegment xs, long xo,
-                                      MemorySegment os, long oo, float mean, Gradient k) {
+    private static void gradInputTask(Plan p, int t, Streams io, float mean, float scale, float beta, Gradient k,
+                                      boolean relu) {
         int c = p.channel(t);
+        MemorySegment os = io.gradX.segment();
+        long oo = io.gradX.offset();
         for (int run = p.firstRun(t); run < p.endRun(t); run++) {
             long e = p.runStart(run, c);
-            BatchNormKernels.gradInputRun(gs, (go + e) * 4, xs, (xo + e) * 4, os, (oo + e) * 4, p.s, mean, k.k1, k.k2, k.k3);
+            if (relu) {
+                BatchNormKernels.gradInputReluRun(io.gs, (io.go + e) * 4, io.xs, (io.xo + e) * 4, os, (oo + e) * 4,
+                        p.s, mean, scale, beta, k.k1, k.k2, k.k3);
+            } else {
+                BatchNormKernels.gradInputRun(io.gs, (io.go + e) * 4, io.xs, (io.xo + e) * 4, os, (oo + e) * 4,
+                        p.s, mean, k.k1, k.k2, k.k3);
+            }
         }
     }
 
@@ -299,15 +354,6 @@ final class CpuBatchNorm {
         long runStart(int run, int ch) {
             return ((long) run * c + ch) * s;
         }
-
-        /** A channel's per-task partials added in task order. */
-        double combine(double[] partials, int ch) {
-            double total = 0;
-            for (int k = 0; k < tasksPerChannel; k++) {
-                total += partials[ch * tasksPerChannel + k];
-            }
-            return total;
-        }
     }
 
     // ---- argument checks
@@ -338,19 +384,5 @@ final class CpuBatchNorm {
         if (!(eps >= 0) || Double.isInfinite(eps)) {
             throw new IllegalArgumentException(op + ": eps must be finite and >= 0, got " + eps);
         }
-    }
-
-    /** out = (x - mean[c]) * scale[c] + beta[c] over every run. */
-    private static void normalise(Plan p, MemorySegment xs, long xo, NDArray out, float[] mean, float[] scale,
-                                  float[] beta) {
-        MemorySegment os = out.segment();
-        long oo = out.offset();
-        Parallel.forEach(p.tasks(), t -> {
-            int c = p.channel(t);
-            for (int run = p.firstRun(t); run < p.endRun(t); run++) {
-                long e = p.runStart(run, c);
-                BatchNormKernels.normaliseRun(xs, (xo + e) * 4, os, (oo + e) * 4, p.s, mean[c], scale[c], beta[c]);
-            }
-        });
     }
 }

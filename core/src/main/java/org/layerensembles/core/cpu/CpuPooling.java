@@ -22,8 +22,8 @@ import org.layerensembles.core.reference.RefArrays;
  * ({@link MaxPool2x2}); any window with a horizontal stride of 1 or 2, padding included
  * ({@link VectorPool}, on a padded scratch copy of each plane; e.g. ResNet's 3x3 stride-2 pad-1
  * max pool); and the scalar loops here, for other strides and for the last {@code OW mod L}
- * outputs of each row. Backward passes are scalar scatter-adds, global average pooling is
- * vectorised.
+ * outputs of each row. Backward passes are scalar scatter-adds, except the 2x2 stride-2 max
+ * pool's ({@link MaxPool2x2#backwardPlane}); global average pooling is vectorised.
  */
 final class CpuPooling {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
@@ -128,7 +128,10 @@ final class CpuPooling {
 
     /**
      * Routes each output gradient to the input position its index names, adding where windows
-     * overlap (scatter-add). Indices must lie in [0, H*W) of the input plane.
+     * overlap (scatter-add). Indices must lie in [0, H*W) of the input plane. When the shapes
+     * are those of a 2x2 stride-2 pool with output rows of at least a vector, and a plane's
+     * indices all lie in their own windows (as that pool's do), {@link MaxPool2x2#backwardPlane}
+     * writes the plane in one vectorised pass.
      */
     public static NDArray maxPool2dBackward(NDArray gradY, NDArray indices, int[] inputShape) {
         String op = "maxPool2dBackward";
@@ -150,9 +153,15 @@ final class CpuPooling {
         MemorySegment is = ic.segment();
         MemorySegment gxs = gx.segment();
         int area = g.inPlane();
+        // rows narrower than a vector stay on the scatter, which was faster there
+        boolean windows2x2 = g.h / 2 == g.oh && g.w / 2 == g.ow && MaxPool2x2.hasVectorColumns(g.ow);
         forPlanes(g, null, (first, last, pad) -> {
             for (int plane = first; plane < last; plane++) {
                 long xo = (long) plane * area;
+                if (windows2x2 && MaxPool2x2.backwardPlane(gys, gyc.offset() + (long) plane * g.outPlane(), is,
+                        ic.offset() + (long) plane * g.outPlane(), gxs, xo, g.h, g.w, g.oh, g.ow)) {
+                    continue;
+                }
                 gxs.asSlice(xo * 4, area * 4L).fill((byte) 0);
                 final int outPlane = g.outPlane();
                 final long yo = (long) plane * outPlane;

@@ -12,7 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
 import org.layerensembles.core.backend.Pool2dParams;
 
 /**
- * The U-Net's 2x2 stride-2 unpadded max pool, one plane at a time, with the Vector API.
+ * The U-Net's 2x2 stride-2 unpadded max pool, forward and backward, one plane at a time, with
+ * the Vector API.
  *
  * <p>For a vector of L outputs of one output row, two vectors of 2L inputs are loaded from each
  * of the two input rows and split into even and odd columns with a two-vector shuffle. The four
@@ -33,6 +34,10 @@ final class MaxPool2x2 {
     private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(F, k -> 2 * k);
     private static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(F, k -> 2 * k + 1);
     private static final IntVector TWICE_IOTA = IntVector.zero(I).addIndex(2);
+    /** Lane k takes lane k/2 of the first vector (k even) or of the second (k odd); HIGH from lane L/2 on. */
+    private static final VectorShuffle<Float> ZIP_LOW = VectorShuffle.fromOp(F, k -> k % 2 == 0 ? k / 2 : L + k / 2);
+    private static final VectorShuffle<Float> ZIP_HIGH =
+            VectorShuffle.fromOp(F, k -> k % 2 == 0 ? L / 2 + k / 2 : L + L / 2 + k / 2);
 
     private MaxPool2x2() {
     }
@@ -102,6 +107,90 @@ final class MaxPool2x2 {
                 is.setAtIndex(I32, out + j, at);
             }
         }
+    }
+
+    /** Whether output rows of this width hold at least one full vector (else all would be tail). */
+    static boolean hasVectorColumns(int ow) {
+        return ow >= L;
+    }
+
+    /**
+     * The backward pass of one plane when the input is [2 oh (+1), 2 ow (+1)] and every index
+     * lies in its own output's 2x2 window, as this pool's indices do: the windows do not overlap,
+     * so each input element receives at most one gradient, and gradX is written in one pass with
+     * no zero fill and no scatter. For a vector of L outputs, the gradient is kept in the lanes
+     * whose index names each of the four window positions (0 elsewhere) and the even and odd
+     * columns are interleaved back into two vectors per input row. Odd last rows and columns,
+     * in no window, get 0.
+     *
+     * @return false, with the plane partly written, when some index is not in its window: the
+     *         caller then scatters this plane in full
+     */
+    static boolean backwardPlane(MemorySegment gys, long go, MemorySegment is, long io, MemorySegment gxs, long xo,
+                                 int h, int w, int oh, int ow) {
+        int vecEnd = ow - ow % L;
+        for (int i = 0; i < oh; i++) {
+            long row0 = xo + 2L * i * w;
+            long out = (long) i * ow;
+            int rowBase = 2 * i * w;
+            for (int j = 0; j < vecEnd; j += L) {
+                if (!backwardVector(gys, (go + out + j) * 4, is, (io + out + j) * 4, gxs, row0 + 2L * j, w,
+                        rowBase + 2 * j)) {
+                    return false;
+                }
+            }
+            for (int j = vecEnd; j < ow; j++) {
+                float g = gys.getAtIndex(F32, go + out + j);
+                int at = is.getAtIndex(I32, io + out + j);
+                int p00 = rowBase + 2 * j;
+                if (at != p00 && at != p00 + 1 && at != p00 + w && at != p00 + w + 1) {
+                    return false;
+                }
+                long c = row0 + 2L * j;
+                gxs.setAtIndex(F32, c, at == p00 ? g : 0f);
+                gxs.setAtIndex(F32, c + 1, at == p00 + 1 ? g : 0f);
+                gxs.setAtIndex(F32, c + w, at == p00 + w ? g : 0f);
+                gxs.setAtIndex(F32, c + w + 1, at == p00 + w + 1 ? g : 0f);
+            }
+            if (w > 2 * ow) {
+                gxs.setAtIndex(F32, row0 + w - 1, 0f);
+                gxs.setAtIndex(F32, row0 + 2L * w - 1, 0f);
+            }
+        }
+        if (h > 2 * oh) {
+            gxs.asSlice((xo + (long) (h - 1) * w) * 4, w * 4L).fill((byte) 0);
+        }
+        return true;
+    }
+
+    /**
+     * Writes the 2x2 windows of L outputs (gradient at byte offset gb, indices at ib) into the
+     * two input rows starting at element {@code x0} (rows w apart); {@code p00} is the index of
+     * the first window's top-left element. False when an index lies outside its window.
+     */
+    private static boolean backwardVector(MemorySegment gys, long gb, MemorySegment is, long ib, MemorySegment gxs,
+                                          long x0, int w, int p00) {
+        FloatVector g = FloatVector.fromMemorySegment(F, gys, gb, ORDER);
+        IntVector at = IntVector.fromMemorySegment(I, is, ib, ORDER);
+        IntVector top = TWICE_IOTA.add(p00);
+        IntVector bottom = top.add(w);
+        VectorMask<Float> m00 = at.compare(VectorOperators.EQ, top).cast(F);
+        VectorMask<Float> m01 = at.compare(VectorOperators.EQ, top.add(1)).cast(F);
+        VectorMask<Float> m10 = at.compare(VectorOperators.EQ, bottom).cast(F);
+        VectorMask<Float> m11 = at.compare(VectorOperators.EQ, bottom.add(1)).cast(F);
+        if (!m00.or(m01).or(m10).or(m11).allTrue()) {
+            return false;
+        }
+        FloatVector zero = FloatVector.zero(F);
+        interleave(zero.blend(g, m00), zero.blend(g, m01), gxs, x0);
+        interleave(zero.blend(g, m10), zero.blend(g, m11), gxs, x0 + w);
+        return true;
+    }
+
+    /** Stores even, odd, even, odd, ... lanes of the two vectors as 2L consecutive floats from element x0. */
+    private static void interleave(FloatVector even, FloatVector odd, MemorySegment gxs, long x0) {
+        even.rearrange(ZIP_LOW, odd).intoMemorySegment(gxs, x0 * 4, ORDER);
+        even.rearrange(ZIP_HIGH, odd).intoMemorySegment(gxs, (x0 + L) * 4, ORDER);
     }
 
     /** Lanes where the later candidate replaces the current best: greater, or NaN. */

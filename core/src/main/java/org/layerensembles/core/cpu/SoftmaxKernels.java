@@ -90,13 +90,28 @@ final class SoftmaxKernels {
         }
     }
 
-    /** y = (x - max) - log(sum exp(x - max)). */
+    /**
+     * y = (x - max) - log(sum exp(x - max)), in three steps over the tile: the sums of
+     * exponentials go to y's first class row ({@link #expSumColumns}), are replaced by their
+     * logarithms ({@link #logInPlace}), and then every class is written. The vector exp and the
+     * vector log in one compiled method exceeded the JIT's inlining budget
+     * (NodeCountInliningCutoff: the log's parts were then called with boxed vectors, ~8x
+     * slower); the log step takes and returns no vectors, so it is fast whether it is inlined
+     * or compiled on its own.
+     */
     static void logSoftmaxColumns(MemorySegment x, long xb, MemorySegment unused, long ub, MemorySegment y, long yb,
                                   int k, long stride, int count) {
+        expSumColumns(x, xb, y, yb, k, stride, count);
+        logInPlace(y, yb, count);
+        subtractColumns(x, xb, y, yb, k, stride, count);
+    }
+
+    /** y[class 0] = sum over classes of exp(x - max), for each of {@code count} positions. */
+    private static void expSumColumns(MemorySegment x, long xb, MemorySegment y, long yb, int k, long stride,
+                                      int count) {
         int i = 0;
         for (int upper = F.loopBound(count); i < upper; i += V) {
             long xo = xb + 4L * i;
-            long yo = yb + 4L * i;
             FloatVector m = load(x, xo);
             for (int c = 1; c < k; c++) {
                 m = m.max(load(x, xo + c * stride));
@@ -105,7 +120,42 @@ final class SoftmaxKernels {
             for (int c = 0; c < k; c++) {
                 s = s.add(ExpLog.exp(load(x, xo + c * stride).sub(m)));
             }
-            FloatVector logS = ExpLog.log(s);
+            s.intoMemorySegment(y, yb + 4L * i, NATIVE);
+        }
+        for (; i < count; i++) {
+            long xo = xb + 4L * i;
+            float m = columnMax(x, xo, k, stride);
+            float s = 0;
+            for (int c = 0; c < k; c++) {
+                s += ExpLog.exp(x.get(F32, xo + c * stride) - m);
+            }
+            y.set(F32, yb + 4L * i, s);
+        }
+    }
+
+    /** v = log(v) over {@code count} contiguous floats. */
+    private static void logInPlace(MemorySegment v, long vb, int count) {
+        int i = 0;
+        for (int upper = F.loopBound(count); i < upper; i += V) {
+            ExpLog.log(load(v, vb + 4L * i)).intoMemorySegment(v, vb + 4L * i, NATIVE);
+        }
+        for (; i < count; i++) {
+            v.set(F32, vb + 4L * i, ExpLog.log(v.get(F32, vb + 4L * i)));
+        }
+    }
+
+    /** y = (x - max) - logS for every class, where y's first class row holds logS on entry. */
+    private static void subtractColumns(MemorySegment x, long xb, MemorySegment y, long yb, int k, long stride,
+                                        int count) {
+        int i = 0;
+        for (int upper = F.loopBound(count); i < upper; i += V) {
+            long xo = xb + 4L * i;
+            long yo = yb + 4L * i;
+            FloatVector m = load(x, xo);
+            for (int c = 1; c < k; c++) {
+                m = m.max(load(x, xo + c * stride));
+            }
+            FloatVector logS = load(y, yo);
             for (int c = 0; c < k; c++) {
                 load(x, xo + c * stride).sub(m).sub(logS).intoMemorySegment(y, yo + c * stride, NATIVE);
             }
@@ -113,19 +163,21 @@ final class SoftmaxKernels {
         for (; i < count; i++) {
             long xo = xb + 4L * i;
             long yo = yb + 4L * i;
-            float m = x.get(F32, xo);
-            for (int c = 1; c < k; c++) {
-                m = Math.max(m, x.get(F32, xo + c * stride));
-            }
-            float s = 0;
-            for (int c = 0; c < k; c++) {
-                s += ExpLog.exp(x.get(F32, xo + c * stride) - m);
-            }
-            float logS = ExpLog.log(s);
+            float m = columnMax(x, xo, k, stride);
+            float logS = y.get(F32, yo);
             for (int c = 0; c < k; c++) {
                 y.set(F32, yo + c * stride, (x.get(F32, xo + c * stride) - m) - logS);
             }
         }
+    }
+
+    /** Largest of the k values at xo, xo + stride, ... */
+    private static float columnMax(MemorySegment x, long xo, int k, long stride) {
+        float m = x.get(F32, xo);
+        for (int c = 1; c < k; c++) {
+            m = Math.max(m, x.get(F32, xo + c * stride));
+        }
+        return m;
     }
 
     /** gradX = y * (gradY - sum(gradY * y)). */

@@ -64,6 +64,13 @@ class DeterminismTest {
         NDArray gs = cpu.softmaxBackward(s, g, 1);
         out.addAll(List.of(gPool, gBn, bg.gradGamma(), bg.gradBeta(), bg.gradInput(), gx, gw, gb, gs,
                 cpu.cast(labels, DType.FLOAT32)));
+
+        BatchNormResult bnRelu = cpu.batchNormReluTrain(c, bias, bias, 1e-5);
+        BatchNormGrads bnReluGrads = cpu.batchNormReluBackward(gBn, c, bnRelu.output(), bias, bias, bnRelu.mean(),
+                bnRelu.invStd());
+        NDArray logP = cpu.logSoftmax(u, 1);
+        out.addAll(List.of(bnRelu.output(), bnReluGrads.gradInput(), bnReluGrads.gradGamma(), bnReluGrads.gradBeta(),
+                logP, cpu.logSoftmaxBackward(logP, g, 1)));
         return out;
     }
 }

@@ -10,6 +10,7 @@ import org.layerensembles.core.NDArray;
 import org.layerensembles.core.NDArrays;
 import org.layerensembles.core.backend.BatchNormGrads;
 import org.layerensembles.core.backend.BatchNormResult;
+import org.layerensembles.core.backend.UnaryOp;
 import org.layerensembles.core.reference.BatchNormRef;
 import org.layerensembles.core.reference.RefArrays;
 import org.layerensembles.core.testing.Compare;
@@ -206,6 +207,61 @@ class BatchNormTest {
     }
 
     @Test
+    void fusedReluIsExactlyReluOfTrainAndEval() {
+        // odd sizes, a channel larger than one task (two tasks per channel), rank 2 and strided views
+        int[][] shapes = {{3, 5, 7, 9}, {2, 3, 33, 17}, {4, 6}, {1, 1, 1, 1}, {5, 2, 150, 200}};
+        CpuBackend cpu = new CpuBackend();
+        for (int[] shape : shapes) {
+            NDArray x = TestData.nonContiguous(60, shape);
+            NDArray gamma = TestData.array(61, shape[1]);
+            NDArray beta = TestData.array(62, shape[1]);
+            String what = java.util.Arrays.toString(shape);
+            BatchNormResult plain = CpuBatchNorm.train(x, gamma, beta, EPS);
+            BatchNormResult fused = CpuBatchNorm.trainRelu(x, gamma, beta, EPS);
+            Compare.assertIdentical(what + " train output", cpu.unary(UnaryOp.RELU, plain.output()), fused.output());
+            Compare.assertIdentical(what + " mean", plain.mean(), fused.mean());
+            Compare.assertIdentical(what + " invStd", plain.invStd(), fused.invStd());
+            NDArray rm = TestData.array(63, shape[1]);
+            NDArray rv = NDArrays.full(0.7f, shape[1]);
+            Compare.assertIdentical(what + " eval output", cpu.unary(UnaryOp.RELU, CpuBatchNorm.eval(x, rm, rv, gamma,
+                    beta, EPS)), CpuBatchNorm.evalRelu(x, rm, rv, gamma, beta, EPS));
+        }
+    }
+
+    @Test
+    void fusedReluBackwardMatchesTwinOfMaskedGradient() {
+        // The twin's backward of gradY masked where the kernel's output is 0, and the composition
+        // that Backend's default uses (relu backward, then batchNormBackward); tolerances as backwardMatchesTwin.
+        int[][] shapes = {{3, 5, 7, 9}, {2, 3, 33, 17}, {4, 6}, {2, 4, 1, 1}, {5, 2, 150, 200}};
+        CpuBackend cpu = new CpuBackend();
+        for (int[] shape : shapes) {
+            NDArray x = TestData.array(70, shape);
+            NDArray gy = TestData.nonContiguous(71, shape);
+            NDArray gamma = TestData.array(72, shape[1]);
+            NDArray beta = TestData.array(73, shape[1]);
+            BatchNormResult r = CpuBatchNorm.trainRelu(x, gamma, beta, EPS);
+            BatchNormGrads g = CpuBatchNorm.backwardRelu(gy, x, gamma, beta, r.mean(), r.invStd());
+            double[] y = d(r.output());
+            double[] masked = d(gy);
+            for (int i = 0; i < masked.length; i++) {
+                masked[i] = y[i] > 0 ? masked[i] : 0;
+            }
+            BatchNormRef.Grads e = BatchNormRef.backward(masked, d(x), shape, d(gamma), d(r.mean()), d(r.invStd()));
+            String what = "backwardRelu " + java.util.Arrays.toString(shape);
+            double m = (double) x.numel() / shape[1];
+            Compare.assertClose(what + " gradInput", e.gradInput(), g.gradInput(), 1e-5, 1e-5);
+            Compare.assertClose(what + " gradGamma", e.gradGamma(), g.gradGamma(), 1e-5 * Math.sqrt(m), 1e-5);
+            Compare.assertClose(what + " gradBeta", e.gradBeta(), g.gradBeta(), 1e-5 * Math.sqrt(m), 1e-5);
+            // what Backend's default batchNormReluBackward composes: the ReLU's mask taken from y
+            BatchNormGrads c = cpu.batchNormBackward(cpu.unaryBackward(UnaryOp.RELU, r.output(), r.output(), gy), x,
+                    gamma, r.mean(), r.invStd());
+            Compare.assertClose(what + " composed gradInput", d(c.gradInput()), g.gradInput(), 1e-6, 1e-5);
+            Compare.assertClose(what + " composed gradGamma", d(c.gradGamma()), g.gradGamma(), 1e-6 * Math.sqrt(m),
+                    1e-5);
+        }
+    }
+
+    @Test
     void resultsDoNotDependOnThreadCount() {
         // one task per channel (fused path) and several tasks per channel (runs of 60000, 2 per task);
         // 1 thread with cold kernels vs 2 threads with compiled ones
@@ -218,12 +274,18 @@ class BatchNormTest {
         NDArray x = TestData.array(51, shape);
         NDArray gy = TestData.array(52, shape);
         NDArray gamma = TestData.array(53, shape[1]);
+        NDArray beta = TestData.array(55, shape[1]);
         BatchNormResult[] r = new BatchNormResult[2];
         BatchNormGrads[] g = new BatchNormGrads[2];
+        BatchNormResult[] fr = new BatchNormResult[2];
+        BatchNormGrads[] fg = new BatchNormGrads[2];
         for (int threads = 1; threads <= 2; threads++) {
             Parallel.setThreads(threads);
             r[threads - 1] = CpuBatchNorm.train(x, gamma, null, EPS);
             g[threads - 1] = CpuBatchNorm.backward(gy, x, gamma, r[threads - 1].mean(), r[threads - 1].invStd());
+            fr[threads - 1] = CpuBatchNorm.trainRelu(x, gamma, beta, EPS);
+            fg[threads - 1] = CpuBatchNorm.backwardRelu(gy, x, gamma, beta, fr[threads - 1].mean(),
+                    fr[threads - 1].invStd());
             if (threads == 1) {
                 warmUp(); // the second run uses JIT-compiled kernels, the first mostly did not
             }
@@ -232,6 +294,10 @@ class BatchNormTest {
         Compare.assertIdentical("variance", r[0].variance(), r[1].variance());
         Compare.assertIdentical("gradInput", g[0].gradInput(), g[1].gradInput());
         Compare.assertIdentical("gradGamma", g[0].gradGamma(), g[1].gradGamma());
+        Compare.assertIdentical("fused output", fr[0].output(), fr[1].output());
+        Compare.assertIdentical("fused gradInput", fg[0].gradInput(), fg[1].gradInput());
+        Compare.assertIdentical("fused gradGamma", fg[0].gradGamma(), fg[1].gradGamma());
+        Compare.assertIdentical("fused gradBeta", fg[0].gradBeta(), fg[1].gradBeta());
     }
 
     /** Enough calls on a small input for the kernels to reach C2, so results must not depend on the JIT tier. */
@@ -240,6 +306,8 @@ class BatchNormTest {
         for (int i = 0; i < 3000; i++) {
             BatchNormResult r = CpuBatchNorm.train(x, null, null, EPS);
             CpuBatchNorm.backward(x, x, null, r.mean(), r.invStd());
+            BatchNormResult f = CpuBatchNorm.trainRelu(x, null, null, EPS);
+            CpuBatchNorm.backwardRelu(x, x, null, null, f.mean(), f.invStd());
         }
     }
 

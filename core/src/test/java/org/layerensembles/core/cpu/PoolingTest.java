@@ -170,6 +170,23 @@ class PoolingTest {
         }
     }
 
+    @Test
+    void maxPoolBackwardWithIndicesOutsideTheTwoByTwoWindows() {
+        // A 3x3 stride-2 pad-1 pool on even planes has the 2x2 pool's output shape, but its
+        // indices may point into a neighbour's 2x2 window: the vectorised one-pass backward must
+        // notice and scatter that plane instead (the others may stay on the fast path).
+        int seed = 300;
+        for (int[] shape : new int[][] {{2, 3, 8, 40}, {1, 2, 6, 34}, {3, 2, 16, 16}}) {
+            NDArray x = TestData.array(seed++, shape);
+            MaxPoolResult y = CPU.maxPool2d(x, Pool2dParams.of(3, 2, 1));
+            NDArray gy = TestData.array(seed++, y.output().shape());
+            NDArray gx = CPU.maxPool2dBackward(gy, y.indices(), shape);
+            double[] ref = PoolRef.maxPool2dBackward(RefArrays.doubles(gy), y.indices().toIntArray(),
+                    y.output().shape(), shape);
+            Compare.assertClose("maxPool2dBackward 3x3/2/1 " + java.util.Arrays.toString(shape), ref, gx, 1e-6, 1e-6);
+        }
+    }
+
     // ---- average pooling
 
     @Test

@@ -74,19 +74,35 @@ public final class BatchNorm2d extends Module {
 
     @Override
     protected Tensor compute(Tensor input) {
+        return normalise(input, false);
+    }
+
+    /**
+     * This layer then a ReLU, max(this(input), 0), as one fused op (fewer passes over memory and
+     * no pre-ReLU array kept); running statistics are updated as by {@link #forward}. This
+     * layer's forward hooks do not fire (the caller decides when fusing is allowed, e.g. only
+     * when no hooks are registered).
+     */
+    public Tensor forwardRelu(Tensor input) {
+        return normalise(input, true);
+    }
+
+    private Tensor normalise(Tensor input, boolean relu) {
         if (input.rank() != 4 || input.size(1) != channels) {
             throw new IllegalArgumentException("BatchNorm2d(" + channels + "): input must be [N, " + channels
                     + ", H, W], got " + Shapes.str(input.shape()));
         }
         if (!isTraining()) {
-            return NormOps.batchNormEval(input, runningMean(), runningVar(), weight, bias, eps);
+            return relu ? NormOps.batchNormReluEval(input, runningMean(), runningVar(), weight, bias, eps)
+                    : NormOps.batchNormEval(input, runningMean(), runningVar(), weight, bias, eps);
         }
         long n = input.numel() / channels;
         if (n < 2) {
             throw new IllegalArgumentException("BatchNorm2d: training needs more than 1 value per channel, got input "
                     + Shapes.str(input.shape()));
         }
-        NormOps.BatchNormOutput out = NormOps.batchNormTrain(input, weight, bias, eps);
+        NormOps.BatchNormOutput out = relu ? NormOps.batchNormReluTrain(input, weight, bias, eps)
+                : NormOps.batchNormTrain(input, weight, bias, eps);
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             NDArray unbiasedVar = backend().binary(MUL, out.variance(), NDArrays.scalar((float) ((double) n / (n - 1))));
             moveTowards(runningMean(), out.mean());

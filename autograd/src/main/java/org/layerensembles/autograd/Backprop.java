@@ -3,9 +3,11 @@ package org.layerensembles.autograd;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.layerensembles.core.DType;
 import org.layerensembles.core.NDArray;
 import org.layerensembles.core.NDArrays;
@@ -19,6 +21,12 @@ import org.layerensembles.core.memory.MemoryScope;
  * (inputs before outputs), walked backwards: each tensor's gradient is complete once every
  * consumer has contributed, then its node's rule sends it on. A tensor used twice receives both
  * contributions (they are added). Leaves that require gradients accumulate into {@code grad}.
+ *
+ * <p>No temporaries for sums: a leaf's gradient is accumulated in place
+ * ({@link Backend#binaryInto}), and so is every further contribution to a sum this walk has
+ * already allocated. A rule may return the same array for several inputs (an add's backward
+ * passes its upstream gradient on unchanged), so an array is only written in place while the
+ * walk owns it alone: from its allocation here until it is handed to a rule.
  */
 final class Backprop {
     private Backprop() {
@@ -49,6 +57,7 @@ final class Backprop {
         }
         List<Tensor> order = topologicalOrder(root);
         Map<Tensor, NDArray> grads = new IdentityHashMap<>();
+        Set<NDArray> ownSums = Collections.newSetFromMap(new IdentityHashMap<>());
         grads.put(root, seed);
         for (int i = order.size() - 1; i >= 0; i--) {
             Tensor t = order.get(i);
@@ -56,6 +65,7 @@ final class Backprop {
             if (g == null) {
                 continue;
             }
+            ownSums.remove(g);
             Node node = t.node();
             if (node == null) {
                 t.accumulateGrad(g);
@@ -80,7 +90,16 @@ final class Backprop {
                             + (gk == null ? "null" : Shapes.str(gk.shape())) + " for an input of shape "
                             + Shapes.str(input.shape()));
                 }
-                grads.merge(input, gk, Backprop::add);
+                NDArray before = grads.get(input);
+                if (before == null) {
+                    grads.put(input, gk);
+                } else if (ownSums.contains(before)) {
+                    backend().binaryInto(BinaryOp.ADD, before, gk, before);
+                } else {
+                    NDArray sum = backend().binary(BinaryOp.ADD, before, gk);
+                    ownSums.add(sum);
+                    grads.put(input, sum);
+                }
             }
         }
     }
@@ -112,18 +131,14 @@ final class Backprop {
         return order;
     }
 
-    private static NDArray add(NDArray a, NDArray b) {
-        return backend().binary(BinaryOp.ADD, a, b);
-    }
-
-    /** Adds g into a leaf's gradient, allocating it beside the leaf's data on first use. */
+    /** Adds g into a leaf's gradient in place, allocating it beside the leaf's data on first use. */
     static NDArray accumulateInto(NDArray grad, NDArray g, NDArray data) {
         if (grad == null || !grad.isAlive()) {
             grad = NDArrays.zerosBeside(data);
             backend().copy(g, grad);
             return grad;
         }
-        backend().copy(add(grad, g), grad);
+        backend().binaryInto(BinaryOp.ADD, grad, g, grad);
         return grad;
     }
 

@@ -31,8 +31,16 @@ import org.layerensembles.core.Shapes;
  * <p><b>State.</b> Per-parameter state (Adam's moments, SGD's momentum buffer) is created at a
  * parameter's first update, as in PyTorch, in the memory that owns the parameter
  * ({@link NDArrays#zerosBeside}), so it lives exactly as long as the parameter; after that a step
- * allocates nothing. The update of each parameter is one fused loop over native memory
- * ({@link UpdateKernels}). Parameters and gradients must be contiguous float32.
+ * allocates nothing. The update of each parameter is one fused loop over native memory (the
+ * backend's {@code adamUpdate} / {@code sgdUpdate}). Parameters and gradients must be contiguous
+ * float32.
+ *
+ * <p><b>Why per parameter, not one flat buffer.</b> Measured 2026-11-27 on unet-small with Layer
+ * Ensembles heads (74 parameter tensors, 1.98 M values): {@code step()} plus {@code zeroGrad()}
+ * take about 1.7 ms, which is the memory traffic of reading and writing four 8 MB arrays; the
+ * per-call overhead of 74 calls is noise. That is about 0.2% of a batch-8 128x128 training step, so
+ * moving all parameters into one flat buffer (and rebinding every tensor's data) would not pay
+ * for its complexity.
  *
  * <p><b>State dict.</b> {@link #stateDict()} names entries the way PyTorch's state names them,
  * under the parameter's name: {@code <param>.momentum_buffer}, {@code <param>.exp_avg},

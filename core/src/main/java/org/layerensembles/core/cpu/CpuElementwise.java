@@ -147,6 +147,11 @@ final class CpuElementwise {
                     + Shapes.str(b.shape()) + " do not broadcast to out's " + Shapes.str(shape));
         }
         BroadcastLoop loop = new BroadcastLoop(shape, out, a, b);
+        if (loop.innerStride(0) != 1 && out.numel() > 1) {
+            // The row kernels write unit-stride rows; a strided out gets the result by a copy.
+            StridedCopy.copy(binary(op, a.broadcastTo(shape), b), out);
+            return;
+        }
         MemorySegment as = a.segment();
         MemorySegment bs = b.segment();
         MemorySegment res = out.segment();

@@ -54,6 +54,18 @@ final class ExpLog {
     private static final float L8 = -2.4999993993e-1f;
     private static final float L9 = 3.3333331174e-1f;
     private static final float TWO_23 = 8388608f;
+    private static final FloatVector VL1 = FloatVector.broadcast(F, L1);
+    private static final FloatVector VL2 = FloatVector.broadcast(F, L2);
+    private static final FloatVector VL3 = FloatVector.broadcast(F, L3);
+    private static final FloatVector VL4 = FloatVector.broadcast(F, L4);
+    private static final FloatVector VL5 = FloatVector.broadcast(F, L5);
+    private static final FloatVector VL6 = FloatVector.broadcast(F, L6);
+    private static final FloatVector VL7 = FloatVector.broadcast(F, L7);
+    private static final FloatVector VL8 = FloatVector.broadcast(F, L8);
+    private static final FloatVector VL9 = FloatVector.broadcast(F, L9);
+    private static final FloatVector VLN2_HI = FloatVector.broadcast(F, LN2_HI);
+    private static final FloatVector VLN2_LO = FloatVector.broadcast(F, LN2_LO);
+    private static final FloatVector VMINUS_HALF = FloatVector.broadcast(F, -0.5f);
 
     /** tanh: |x| below TANH_SMALL uses x + x^3 P(x^2); tanh(TANH_SMALL) > 0.5. */
     private static final float TANH_SMALL = 0.5625f;
@@ -119,42 +131,29 @@ final class ExpLog {
         FloatVector xs = x.blend(x.mul(TWO_23), tiny);
         IntVector bits = xs.reinterpretAsInts();
         FloatVector e = (FloatVector) bits.lanewise(VectorOperators.LSHR, 23).sub(126).convert(VectorOperators.I2F, 0);
-        e = e.sub(FloatVector.zero(F).blend(23f, tiny));
+        e = e.sub(23f, tiny);
         FloatVector m = bits.and(0x807fffff).or(0x3f000000).reinterpretAsFloats();
         VectorMask<Float> low = m.compare(VectorOperators.LT, SQRT_HALF);
-        e = e.sub(FloatVector.zero(F).blend(1f, low));
-        m = m.add(m.blend(0f, low.not())).sub(1f);
+        e = e.sub(1f, low);
+        m = m.add(m, low).sub(1f);
         FloatVector z = m.mul(m);
-        FloatVector y = logPoly(m, z);
-        y = e.fma(FloatVector.broadcast(F, LN2_LO), y);
-        y = z.fma(FloatVector.broadcast(F, -0.5f), y);
-        FloatVector result = e.fma(FloatVector.broadcast(F, LN2_HI), m.add(y));
-        return logSpecial(x, result);
-    }
-
-    // The vector log is split in three so that each part stays under the JIT's inlining limit
-    // for hot methods (325 bytecodes): a vector passed to a method that is not inlined is boxed,
-    // which made the LOG kernel about 5x slower.
-
-    /** m^3 q(m) of the vector log (Horner). */
-    private static FloatVector logPoly(FloatVector m, FloatVector z) {
-        FloatVector y = m.fma(FloatVector.broadcast(F, L1), FloatVector.broadcast(F, L2));
-        y = y.fma(m, FloatVector.broadcast(F, L3));
-        y = y.fma(m, FloatVector.broadcast(F, L4));
-        y = y.fma(m, FloatVector.broadcast(F, L5));
-        y = y.fma(m, FloatVector.broadcast(F, L6));
-        y = y.fma(m, FloatVector.broadcast(F, L7));
-        y = y.fma(m, FloatVector.broadcast(F, L8));
-        y = y.fma(m, FloatVector.broadcast(F, L9));
-        return y.mul(m).mul(z);
-    }
-
-    /** The special cases of the vector log: +inf, NaN for x < 0 or NaN, -inf for +-0. */
-    private static FloatVector logSpecial(FloatVector x, FloatVector result) {
+        // m^3 q(m), Horner
+        FloatVector y = m.fma(VL1, VL2).fma(m, VL3).fma(m, VL4).fma(m, VL5).fma(m, VL6).fma(m, VL7).fma(m, VL8)
+                .fma(m, VL9).mul(m).mul(z);
+        y = e.fma(VLN2_LO, y);
+        y = z.fma(VMINUS_HALF, y);
+        FloatVector result = e.fma(VLN2_HI, m.add(y));
+        // the special cases: +inf, NaN for x < 0 or NaN, -inf for +-0
         result = result.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.EQ, Float.POSITIVE_INFINITY));
-        result = result.blend(Float.NaN, x.compare(VectorOperators.LT, 0f).or(x.compare(VectorOperators.NE, x)));
+        result = result.blend(Float.NaN, x.compare(VectorOperators.GE, 0f).not());
         return result.blend(Float.NEGATIVE_INFINITY, x.compare(VectorOperators.EQ, 0f));
     }
+
+    // The vector log is one method calling only the Vector API: its bytecode stays under the JIT's
+    // inlining limit for hot methods (325 bytes; the constants are vectors made once, which keeps
+    // it short), so a caller inlines all of it or none of it. Helper methods would let the JIT
+    // inline the log and then stop at a helper when the caller's node budget runs out, boxing
+    // the vectors passed to it (5-10x slower).
 
     static float log(float x) {
         boolean tiny = x < Float.MIN_NORMAL;

@@ -27,16 +27,7 @@ final class CudaElementwise {
     void fill(NDArray out, double value) {
         Objects.requireNonNull(out, "fill: out is null");
         gpu.require("fill", "out", out);
-        int bits;
-        if (out.dtype() == DType.FLOAT32) {
-            bits = Float.floatToRawIntBits((float) value);
-        } else {
-            if (value != Math.rint(value) || value < Integer.MIN_VALUE || value > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("fill: an int32 array " + Shapes.str(out.shape())
-                        + " needs an integer value in int range, got " + value);
-            }
-            bits = (int) value;
-        }
+        int bits = ElementwiseChecks.fillBits(out, value);
         long n = out.numel();
         if (out.isContiguous()) {
             gpu.runtime().memsetD32(Gpu.address(out), bits, n);

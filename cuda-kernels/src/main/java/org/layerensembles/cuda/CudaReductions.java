@@ -83,9 +83,9 @@ final class CudaReductions {
         gpu.require("argmax", "x", x);
         int[] shape = x.shape();
         int a = ReduceShapes.argmaxAxis(shape, axis);
+        NDArray out = gpu.empty(DType.INT32, ReduceShapes.argmaxShape(shape, a, keepDims));
         boolean[] reduced = new boolean[shape.length];
         reduced[a] = true;
-        NDArray out = gpu.empty(DType.INT32, ReduceShapes.outShape(shape, reduced, keepDims));
         long outputs = out.numel();
         StridedLayout kept = StridedLayout.of("argmax", select(shape, reduced, false),
                 select(x.strides(), reduced, false));

@@ -2,15 +2,31 @@ package org.layerensembles.core.backend;
 
 import java.util.Arrays;
 import java.util.Objects;
+import org.layerensembles.core.DType;
 import org.layerensembles.core.NDArray;
 import org.layerensembles.core.Shapes;
 
 /**
- * The argument checks of the elementwise primitives (unary gradients, binaryInto, clamp, where),
+ * The argument checks of the elementwise primitives (fill, unary gradients, binaryInto, clamp, where),
  * shared by the backends so that both reject bad input with the same message.
  */
 public final class ElementwiseChecks {
     private ElementwiseChecks() {
+    }
+
+    /**
+     * The 32 bits fill writes into each element of {@code out}: the float32 value, or for int32
+     * the value, which must be an integer in int range.
+     */
+    public static int fillBits(NDArray out, double value) {
+        if (out.dtype() == DType.FLOAT32) {
+            return Float.floatToRawIntBits((float) value);
+        }
+        if (value != Math.rint(value) || value < Integer.MIN_VALUE || value > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("fill: an int32 array " + Shapes.str(out.shape())
+                    + " needs an integer value in int range, got " + value);
+        }
+        return (int) value;
     }
 
     /** Whether op's derivative is written in terms of y (EXP, SQRT, SIGMOID, TANH) rather than x. */

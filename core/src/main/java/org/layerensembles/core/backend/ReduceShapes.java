@@ -82,6 +82,13 @@ public final class ReduceShapes {
         return a;
     }
 
+    /** argmax's result shape: axis {@code a} dropped, or kept with extent 1 under {@code keepDims}. */
+    public static int[] argmaxShape(int[] shape, int a, boolean keepDims) {
+        boolean[] reduced = new boolean[shape.length];
+        reduced[a] = true;
+        return outShape(shape, reduced, keepDims);
+    }
+
     /**
      * The axes sumTo sums over to bring {@code have} down to {@code target}: the leading extra
      * dimensions and those where target has extent 1 and have does not. Throws when

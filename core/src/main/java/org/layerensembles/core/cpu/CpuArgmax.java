@@ -35,9 +35,7 @@ final class CpuArgmax {
         Checks.float32("argmax", "x", x);
         int[] shape = x.shape();
         int a = ReduceShapes.argmaxAxis(shape, axis);
-        boolean[] reduced = new boolean[shape.length];
-        reduced[a] = true;
-        NDArray out = NDArrays.empty(DType.INT32, ReduceShapes.outShape(shape, reduced, keepDims));
+        NDArray out = NDArrays.empty(DType.INT32, ReduceShapes.argmaxShape(shape, a, keepDims));
         if (out.numel() == 0) {
             return out;
         }

@@ -28,16 +28,7 @@ final class CpuElementwise {
     /** Sets every element of {@code out} (any view) to {@code value}; int32 needs an integer value. */
     public static void fill(NDArray out, double value) {
         Objects.requireNonNull(out, "fill: out is null");
-        int bits;
-        if (out.dtype() == DType.FLOAT32) {
-            bits = Float.floatToRawIntBits((float) value);
-        } else {
-            if (value != Math.rint(value) || value < Integer.MIN_VALUE || value > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("fill: an int32 array " + Shapes.str(out.shape())
-                        + " needs an integer value in int range, got " + value);
-            }
-            bits = (int) value;
-        }
+        int bits = ElementwiseChecks.fillBits(out, value);
         MemorySegment seg = out.segment();
         BroadcastLoop loop = new BroadcastLoop(out.shape(), out);
         int stride = loop.innerStride(0);

@@ -5,7 +5,8 @@
 #   build-kernels.sh <source dir> <output dir>
 # Without nvcc (not on PATH, not in $CUDA_HOME/bin) it writes <output dir>/NO_KERNELS with the
 # reason and succeeds: the build passes, and the CUDA backend reports that no kernels were built.
-# Outputs newer than their source are kept, so a rebuild costs nothing.
+# Outputs newer than their source and than every .cuh header beside it are kept, so a rebuild
+# costs nothing; editing a header rebuilds every .cu (which ones include it is not tracked).
 set -euo pipefail
 
 src_dir=${1:?usage: build-kernels.sh <source dir> <output dir>}
@@ -29,11 +30,22 @@ rm -f "$out_dir/NO_KERNELS"
 flags=(-O3 -std=c++17 -Werror all-warnings -Xptxas -warn-spills)
 shopt -s nullglob
 sources=("$src_dir"/*.cu)
+headers=("$src_dir"/*.cuh)
+
+# True when $1 exists and is newer than the .cu $2 and every header.
+up_to_date() {
+    [[ $1 -nt $2 ]] || return 1
+    local h
+    for h in "${headers[@]}"; do
+        [[ $1 -nt $h ]] || return 1
+    done
+}
+
 for cu in "${sources[@]}"; do
     name=$(basename "$cu" .cu)
     ptx=$out_dir/$name.ptx
     cubin=$out_dir/$name.sm_90.cubin
-    if [[ $ptx -nt $cu && $cubin -nt $cu ]]; then
+    if up_to_date "$ptx" "$cu" && up_to_date "$cubin" "$cu"; then
         continue
     fi
     echo "build-kernels: $name.cu -> $name.ptx (compute_80), $name.sm_90.cubin" >&2

@@ -3,13 +3,10 @@ package org.layerensembles.benchmarks;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.layerensembles.autograd.Tensor;
 import org.layerensembles.autograd.loss.Losses;
-import org.layerensembles.autograd.ops.ElementwiseOps;
 import org.layerensembles.autograd.optim.Adam;
 import org.layerensembles.core.memory.MemoryPool;
 import org.layerensembles.core.memory.MemoryScope;
-import org.layerensembles.ensemble.HeadOutputs;
 import org.layerensembles.ensemble.SegmentationModel;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -21,12 +18,13 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One training step of the {@code unet-small} workload (batch 8 of 1x128x128, 2 classes, see
- * {@link ModelState}): forward, loss = sum over the model's heads of the mean cross-entropy
- * ({@link Losses#crossEntropy}), backward, one Adam step (lr 1e-4), zeroGrad, all inside one
- * {@link MemoryScope} on the global pool (as the Trainer does). Methods: Plain (one UNet),
- * LE (Layer Ensembles: 9 heads tapped on the UNet), MH (5 heads on the last feature layer),
- * DE (5 Plain members; one DE step = the 5 members' steps, run one after the other).
+ * One training step ({@link TrainingSteps#step}) of the {@code unet-small} workload (batch 8 of
+ * 1x128x128, 2 classes, see {@link ModelState}): forward, loss = sum over the model's heads of
+ * the mean cross-entropy ({@link Losses#crossEntropy}), backward, one Adam step (lr 1e-4),
+ * zeroGrad, all inside one {@link MemoryScope} on the global pool (as the Trainer does).
+ * Methods: Plain (one UNet), LE (Layer Ensembles: 9 heads tapped on the UNet), MH (5 heads on
+ * the last feature layer), DE (5 Plain members; one DE step = the 5 members' steps, run one
+ * after the other).
  *
  * <p>FLOPs counted: none are reported by JMH; for a GFLOP/s figure, the convolutions of one
  * unet-small forward are 13.94 GFLOP (UNet.forwardFlops, printed at setup) and backward is
@@ -62,16 +60,7 @@ public class TrainingStepBenchmark extends ModelState {
             SegmentationModel model = models.get(i);
             Adam adam = optimizers.get(i);
             try (MemoryScope ignored = MemoryScope.open("training step", MemoryPool.global())) {
-                HeadOutputs heads = model.heads(images);
-                Tensor total = null;
-                for (int h = 0; h < heads.size(); h++) {
-                    Tensor l = Losses.crossEntropy(heads.logits(h), masks);
-                    total = total == null ? l : ElementwiseOps.add(total, l);
-                }
-                total.backward();
-                adam.step();
-                adam.zeroGrad();
-                loss += total.item();
+                loss += TrainingSteps.step(model, adam, images, masks).item();
             }
         }
         return loss;

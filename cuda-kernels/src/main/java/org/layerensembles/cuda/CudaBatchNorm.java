@@ -4,6 +4,7 @@ import org.layerensembles.core.DType;
 import org.layerensembles.core.NDArray;
 import org.layerensembles.core.Shapes;
 import org.layerensembles.core.backend.BatchNormGrads;
+import org.layerensembles.core.backend.BatchNormChecks;
 import org.layerensembles.core.backend.BatchNormResult;
 import org.layerensembles.core.backend.Checks;
 
@@ -39,14 +40,7 @@ final class CudaBatchNorm {
     }
 
     private Plan plan(String op, NDArray x) {
-        if (x == null) {
-            throw new IllegalArgumentException(op + ": x is null");
-        }
-        Checks.float32(op, "x", x);
-        if (x.rank() < 2) {
-            throw new IllegalArgumentException(op + ": x must be [N, C, ...] (rank 2 or more), got shape "
-                    + Shapes.str(x.shape()));
-        }
+        BatchNormChecks.input(op, x);
         gpu.require(op, "x", x);
         int[] shape = x.shape();
         if (shape[1] > MAX_CHANNELS) {
@@ -65,26 +59,9 @@ final class CudaBatchNorm {
         if (v == null) {
             return null;
         }
-        Checks.float32(op, what, v);
-        if (v.rank() != 1 || v.size(0) != channels) {
-            throw new IllegalArgumentException(op + ": " + what + " must have shape [" + channels
-                    + "] (the channels of x " + Shapes.str(x.shape()) + "), got " + Shapes.str(v.shape()));
-        }
+        BatchNormChecks.channel(op, what, v, x, channels);
         gpu.require(op, what, v);
         return gpu.contiguous(v);
-    }
-
-    private static NDArray required(String op, String what, NDArray v) {
-        if (v == null) {
-            throw new IllegalArgumentException(op + ": " + what + " is null");
-        }
-        return v;
-    }
-
-    private static void checkEps(String op, double eps) {
-        if (!(eps >= 0) || Double.isInfinite(eps)) {
-            throw new IllegalArgumentException(op + ": eps must be finite and >= 0, got " + eps);
-        }
     }
 
     private static long address(NDArray v) {
@@ -96,11 +73,8 @@ final class CudaBatchNorm {
         Plan p = plan(op, x);
         NDArray g = channel(op, "gamma", gamma, x, p.c());
         NDArray b = channel(op, "beta", beta, x, p.c());
-        checkEps(op, eps);
-        if (p.perChannel() == 0) {
-            throw new IllegalArgumentException(op + ": x " + Shapes.str(x.shape())
-                    + " has no elements per channel, so no batch statistics");
-        }
+        BatchNormChecks.eps(op, eps);
+        BatchNormChecks.hasBatch(op, x, p.perChannel());
         NDArray xc = gpu.contiguous(x);
         NDArray out = gpu.empty(DType.FLOAT32, x.shape());
         NDArray mean = gpu.empty(DType.FLOAT32, p.c());
@@ -128,11 +102,11 @@ final class CudaBatchNorm {
     NDArray eval(NDArray x, NDArray runningMean, NDArray runningVar, NDArray gamma, NDArray beta, double eps) {
         String op = "batchNormEval";
         Plan p = plan(op, x);
-        NDArray rm = channel(op, "runningMean", required(op, "runningMean", runningMean), x, p.c());
-        NDArray rv = channel(op, "runningVar", required(op, "runningVar", runningVar), x, p.c());
+        NDArray rm = channel(op, "runningMean", BatchNormChecks.required(op, "runningMean", runningMean), x, p.c());
+        NDArray rv = channel(op, "runningVar", BatchNormChecks.required(op, "runningVar", runningVar), x, p.c());
         NDArray g = channel(op, "gamma", gamma, x, p.c());
         NDArray b = channel(op, "beta", beta, x, p.c());
-        checkEps(op, eps);
+        BatchNormChecks.eps(op, eps);
         NDArray xc = gpu.contiguous(x);
         NDArray out = gpu.empty(DType.FLOAT32, x.shape());
         if (out.numel() == 0) {
@@ -159,8 +133,8 @@ final class CudaBatchNorm {
         Checks.sameShape(op, "gradY", gradY, "x", x);
         gpu.require(op, "gradY", gradY);
         NDArray g = channel(op, "gamma", gamma, x, p.c());
-        NDArray m = channel(op, "mean", required(op, "mean", mean), x, p.c());
-        NDArray is = channel(op, "invStd", required(op, "invStd", invStd), x, p.c());
+        NDArray m = channel(op, "mean", BatchNormChecks.required(op, "mean", mean), x, p.c());
+        NDArray is = channel(op, "invStd", BatchNormChecks.required(op, "invStd", invStd), x, p.c());
         NDArray xc = gpu.contiguous(x);
         NDArray gc = gpu.contiguous(gradY);
         NDArray gradX = gpu.empty(DType.FLOAT32, x.shape());

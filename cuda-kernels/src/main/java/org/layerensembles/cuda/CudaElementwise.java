@@ -7,6 +7,7 @@ import org.layerensembles.core.NDArray;
 import org.layerensembles.core.Shapes;
 import org.layerensembles.core.backend.BinaryOp;
 import org.layerensembles.core.backend.Checks;
+import org.layerensembles.core.backend.ElementwiseChecks;
 import org.layerensembles.core.backend.UnaryOp;
 
 /**
@@ -26,16 +27,7 @@ final class CudaElementwise {
     void fill(NDArray out, double value) {
         Objects.requireNonNull(out, "fill: out is null");
         gpu.require("fill", "out", out);
-        int bits;
-        if (out.dtype() == DType.FLOAT32) {
-            bits = Float.floatToRawIntBits((float) value);
-        } else {
-            if (value != Math.rint(value) || value < Integer.MIN_VALUE || value > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("fill: an int32 array " + Shapes.str(out.shape())
-                        + " needs an integer value in int range, got " + value);
-            }
-            bits = (int) value;
-        }
+        int bits = ElementwiseChecks.fillBits(out, value);
         long n = out.numel();
         if (out.isContiguous()) {
             gpu.runtime().memsetD32(Gpu.address(out), bits, n);
@@ -90,30 +82,10 @@ final class CudaElementwise {
     }
 
     NDArray unaryBackward(UnaryOp op, NDArray x, NDArray y, NDArray gradY) {
-        Objects.requireNonNull(op, "unaryBackward: op is null");
+        NDArray p = ElementwiseChecks.unaryBackwardOperand(op, x, y, gradY);
         String name = "unaryBackward " + op;
-        Checks.float32(name, "gradY", gradY);
-        boolean usesY = switch (op) {
-            case EXP, SQRT, SIGMOID, TANH -> true;
-            case NEG, LOG, ABS, RELU -> false;
-        };
-        for (NDArray given : new NDArray[] {x, y}) {
-            if (given != null) {
-                String what = given == x ? "x" : "y";
-                Checks.float32(name, what, given);
-                Checks.sameShape(name, what, given, "gradY", gradY);
-            }
-        }
-        NDArray p = usesY ? y : x;
-        if (p == null && op != UnaryOp.NEG) {
-            String needed = usesY ? "y (the forward output)" : "x (the forward input)";
-            throw new IllegalArgumentException(name + ": needs " + needed + ", got null");
-        }
-        if (p == null) {
-            p = gradY; // NEG ignores it
-        }
         gpu.require(name, "gradY", gradY);
-        gpu.require(name, usesY ? "y" : "x", p);
+        gpu.require(name, ElementwiseChecks.usesOutput(op) ? "y" : "x", p);
         NDArray out = gpu.empty(DType.FLOAT32, gradY.shape());
         long n = out.numel();
         StridedLayout l = StridedLayout.of(name, gradY.shape(), p.strides(), gradY.strides());
@@ -138,14 +110,7 @@ final class CudaElementwise {
     void binaryInto(BinaryOp op, NDArray a, NDArray b, NDArray out) {
         Objects.requireNonNull(op, "binaryInto: op is null");
         String name = "binaryInto " + op;
-        Checks.float32(name, "a", a);
-        Checks.float32(name, "b", b);
-        Checks.float32(name, "out", out);
-        int[] shape = out.shape();
-        if (!Arrays.equals(Shapes.broadcast(name, Shapes.broadcast(name, a.shape(), b.shape()), shape), shape)) {
-            throw new IllegalArgumentException(name + ": shapes " + Shapes.str(a.shape()) + " and "
-                    + Shapes.str(b.shape()) + " do not broadcast to out's " + Shapes.str(shape));
-        }
+        ElementwiseChecks.binaryInto(name, a, b, out);
         gpu.require(name, "a", a);
         gpu.require(name, "b", b);
         gpu.require(name, "out", out);
@@ -169,7 +134,7 @@ final class CudaElementwise {
 
     NDArray clamp(NDArray x, double min, double max) {
         Checks.float32("clamp", "x", x);
-        checkBounds("clamp", min, max);
+        ElementwiseChecks.clampBounds("clamp", min, max);
         gpu.require("clamp", "x", x);
         NDArray out = gpu.empty(DType.FLOAT32, x.shape());
         launchMap("clamp_map", x, out, KernelArgs.create().ptr(Gpu.address(x)).ptr(Gpu.address(out))
@@ -181,7 +146,7 @@ final class CudaElementwise {
         Checks.float32("clampBackward", "x", x);
         Checks.float32("clampBackward", "gradY", gradY);
         Checks.sameShape("clampBackward", "x", x, "gradY", gradY);
-        checkBounds("clampBackward", min, max);
+        ElementwiseChecks.clampBounds("clampBackward", min, max);
         gpu.require("clampBackward", "x", x);
         gpu.require("clampBackward", "gradY", gradY);
         NDArray out = gpu.empty(DType.FLOAT32, x.shape());
@@ -193,20 +158,7 @@ final class CudaElementwise {
     }
 
     NDArray where(NDArray condition, NDArray a, NDArray b) {
-        Objects.requireNonNull(condition, "where: condition is null");
-        Objects.requireNonNull(a, "where: a is null");
-        Objects.requireNonNull(b, "where: b is null");
-        if (a.dtype() != b.dtype()) {
-            throw new IllegalArgumentException("where: a and b must have the same dtype, got " + a.dtype() + " "
-                    + Shapes.str(a.shape()) + " and " + b.dtype() + " " + Shapes.str(b.shape()));
-        }
-        int[] shape;
-        try {
-            shape = Shapes.broadcast("where", Shapes.broadcast("where", condition.shape(), a.shape()), b.shape());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("where: shapes condition " + Shapes.str(condition.shape()) + ", a "
-                    + Shapes.str(a.shape()) + " and b " + Shapes.str(b.shape()) + " cannot be broadcast together", e);
-        }
+        int[] shape = ElementwiseChecks.whereShape(condition, a, b);
         gpu.require("where", "condition", condition);
         gpu.require("where", "a", a);
         gpu.require("where", "b", b);
@@ -218,11 +170,5 @@ final class CudaElementwise {
                 .i32(condition.dtype() == DType.INT32 ? 1 : 0).ptr(Gpu.address(a)).ptr(Gpu.address(b))
                 .ptr(Gpu.address(out)).i32((int) n)));
         return out;
-    }
-
-    private static void checkBounds(String op, double min, double max) {
-        if (Double.isNaN(min) || Double.isNaN(max) || min > max) {
-            throw new IllegalArgumentException(op + ": needs min <= max, got min " + min + ", max " + max);
-        }
     }
 }

@@ -3,7 +3,7 @@ package org.layerensembles.cuda;
 import org.layerensembles.core.DType;
 import org.layerensembles.core.NDArray;
 import org.layerensembles.core.Shapes;
-import org.layerensembles.core.backend.Checks;
+import org.layerensembles.core.backend.IndexChecks;
 
 /**
  * Gather along an axis, its gradient and one-hot encoding on the GPU (index.cu), with the CPU
@@ -21,10 +21,7 @@ final class CudaIndexing {
 
     NDArray gather(NDArray x, int axis, NDArray index) {
         String op = "gather";
-        if (x == null || index == null) {
-            throw new IllegalArgumentException(op + ": x and index must not be null");
-        }
-        int a = checkIndex(op, "x", x.shape(), axis, index);
+        int a = IndexChecks.gather(x, axis, index);
         gpu.require(op, "x", x);
         gpu.require(op, "index", index);
         int[] is = index.shape();
@@ -47,13 +44,8 @@ final class CudaIndexing {
 
     NDArray gatherBackward(NDArray gradY, int axis, NDArray index, int[] inputShape) {
         String op = "gatherBackward";
-        if (gradY == null || index == null || inputShape == null) {
-            throw new IllegalArgumentException(op + ": gradY, index and inputShape must not be null");
-        }
-        Checks.float32(op, "gradY", gradY);
-        int[] shape = Shapes.validate(op, inputShape);
-        int a = checkIndex(op, "input", shape, axis, index);
-        Checks.sameShape(op, "gradY", gradY, "index", index);
+        int a = IndexChecks.gatherBackward(gradY, axis, index, inputShape);
+        int[] shape = inputShape.clone();
         gpu.require(op, "gradY", gradY);
         gpu.require(op, "index", index);
         NDArray out = gpu.empty(DType.FLOAT32, shape);
@@ -78,26 +70,10 @@ final class CudaIndexing {
 
     NDArray oneHot(NDArray labels, int classes, int axis) {
         String op = "oneHot";
-        if (labels == null) {
-            throw new IllegalArgumentException(op + ": labels is null");
-        }
-        Checks.dtype(op, "labels", labels, DType.INT32);
-        if (classes < 1) {
-            throw new IllegalArgumentException(op + ": classes must be >= 1, got " + classes);
-        }
-        int[] ls = labels.shape();
-        int rank = ls.length + 1;
-        int a = axis < 0 ? axis + rank : axis;
-        if (a < 0 || a >= rank) {
-            throw new IllegalArgumentException(op + ": axis " + axis + " is out of range for an output of rank "
-                    + rank + " (labels " + Shapes.str(ls) + ")");
-        }
+        int a = IndexChecks.oneHot(labels, classes, axis);
         gpu.require(op, "labels", labels);
-        int[] outShape = new int[rank];
-        for (int d = 0, j = 0; d < rank; d++) {
-            outShape[d] = d == a ? classes : ls[j++];
-        }
-        NDArray out = gpu.empty(DType.FLOAT32, Shapes.validate(op, outShape));
+        int[] ls = labels.shape();
+        NDArray out = gpu.empty(DType.FLOAT32, IndexChecks.oneHotShape(ls, classes, a));
         long total = out.numel();
         if (total == 0) {
             return out;
@@ -119,31 +95,8 @@ final class CudaIndexing {
     private void checkError(String op, long address, int axis, int[] shape) {
         int[] e = gpu.readError(address);
         if (e[0] != 0) {
-            throw new IndexOutOfBoundsException(op + ": index " + e[1] + " is out of range for dimension " + axis
-                    + " of extent " + shape[axis] + " (shape " + Shapes.str(shape) + ")");
+            throw IndexChecks.outOfRange(op, e[1], axis, shape);
         }
-    }
-
-    /** Checks index (int32, same rank, extents no larger off the axis) against a shape; returns the axis. */
-    private static int checkIndex(String op, String what, int[] shape, int axis, NDArray index) {
-        Checks.dtype(op, "index", index, DType.INT32);
-        int[] is = index.shape();
-        if (is.length != shape.length) {
-            throw new IllegalArgumentException(op + ": index must have the rank of " + what + ", got index "
-                    + Shapes.str(is) + " for " + what + " " + Shapes.str(shape));
-        }
-        int a = axis < 0 ? axis + shape.length : axis;
-        if (a < 0 || a >= shape.length) {
-            throw new IllegalArgumentException(op + ": axis " + axis + " is out of range for " + what + " "
-                    + Shapes.str(shape) + " (rank " + shape.length + ")");
-        }
-        for (int d = 0; d < shape.length; d++) {
-            if (d != a && is[d] > shape[d]) {
-                throw new IllegalArgumentException(op + ": index " + Shapes.str(is) + " is larger than " + what + " "
-                        + Shapes.str(shape) + " in dimension " + d + " (only the axis " + a + " may differ freely)");
-            }
-        }
-        return a;
     }
 
     /** Product of the extents after the axis. */

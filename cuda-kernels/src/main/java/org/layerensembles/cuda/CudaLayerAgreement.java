@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.layerensembles.core.DType;
 import org.layerensembles.core.NDArray;
+import org.layerensembles.core.backend.HeadChecks;
 
 /**
  * The fused Dice-agreement / AULA uncertainty kernel on the GPU (uncertainty.cu; METHOD.md
@@ -107,48 +108,29 @@ public final class CudaLayerAgreement {
         if (!(epsilon >= 0) || Double.isInfinite(epsilon)) {
             throw new IllegalArgumentException(op + ": epsilon must be finite and non-negative, got " + epsilon);
         }
-        if (headProbabilities == null || headProbabilities.isEmpty()) {
-            throw new IllegalArgumentException(op + ": at least one head's probabilities are needed");
-        }
+        int[] shape = HeadChecks.probabilities(op, headProbabilities);
         int t = headProbabilities.size();
         if (t > MAX_HEADS) {
             throw new IllegalArgumentException(op + ": at most " + MAX_HEADS + " heads, got " + t);
-        }
-        int[] shape = null;
-        List<NDArray> heads = new ArrayList<>(t);
-        for (int i = 0; i < t; i++) {
-            NDArray p = headProbabilities.get(i);
-            if (p == null || p.dtype() != DType.FLOAT32 || p.rank() != 4) {
-                throw new IllegalArgumentException(op + ": head " + i + " must be float32 [N, C, H, W], got " + p);
-            }
-            if (shape == null) {
-                shape = p.shape();
-            } else if (!Arrays.equals(shape, p.shape())) {
-                throw new IllegalArgumentException(op + ": head " + i + " has shape " + Arrays.toString(p.shape())
-                        + " but head 0 has " + Arrays.toString(shape));
-            }
-            gpu.require(op, "head " + i, p);
-            heads.add(gpu.contiguous(p));
         }
         int n = shape[0];
         int c = shape[1];
         int h = shape[2];
         int w = shape[3];
-        if (n < 1 || h < 1 || w < 1) {
-            throw new IllegalArgumentException(op + ": empty input of shape " + Arrays.toString(shape));
-        }
-        if (c < 2 || c > MAX_CLASSES) {
+        if (c > MAX_CLASSES) {
             throw new IllegalArgumentException(op + ": needs 2 to " + MAX_CLASSES + " classes, got " + c);
         }
-        if ((long) c * h * w > Integer.MAX_VALUE / 2 || n > MAX_IMAGES) {
+        if (n > MAX_IMAGES) {
             throw new IllegalArgumentException(op + ": input too large " + Arrays.toString(shape));
+        }
+        HeadChecks.groundTruth(op, groundTruth, n, h, w);
+        List<NDArray> heads = new ArrayList<>(t);
+        for (int i = 0; i < t; i++) {
+            gpu.require(op, "head " + i, headProbabilities.get(i));
+            heads.add(gpu.contiguous(headProbabilities.get(i)));
         }
         NDArray truth = null;
         if (groundTruth != null) {
-            if (groundTruth.dtype() != DType.INT32 || !Arrays.equals(groundTruth.shape(), new int[] {n, h, w})) {
-                throw new IllegalArgumentException(op + ": ground truth must be int32 [" + n + ", " + h + ", " + w
-                        + "], got " + groundTruth);
-            }
             gpu.require(op, "ground truth", groundTruth);
             truth = gpu.contiguous(groundTruth);
         }

@@ -1,9 +1,9 @@
 package org.layerensembles.cuda;
 
-import org.layerensembles.core.DType;
 import org.layerensembles.core.NDArray;
 import org.layerensembles.core.backend.AdamUpdate;
 import org.layerensembles.core.backend.SgdUpdate;
+import org.layerensembles.core.backend.UpdateChecks;
 
 /**
  * Optimizer updates on the GPU (optim.cu), in place on contiguous float32 arrays, with the CPU
@@ -23,7 +23,8 @@ final class CudaOptimizerUpdates {
     }
 
     void adam(NDArray param, NDArray grad, NDArray m, NDArray v, AdamUpdate s) {
-        int n = checkSame("adamUpdate", param, grad, m, v);
+        int n = UpdateChecks.flat("adamUpdate", param, grad, m, v);
+        requireAll("adamUpdate", param, grad, m, v);
         gpu.launchElements(MODULE, "adam_update", n, KernelArgs.create().ptr(Gpu.address(param))
                 .ptr(Gpu.address(grad)).ptr(Gpu.address(m)).ptr(Gpu.address(v)).i32(n).f32((float) s.decay())
                 .f32((float) s.l2()).f32((float) s.beta1()).f32((float) (1 - s.beta1())).f32((float) s.beta2())
@@ -33,10 +34,11 @@ final class CudaOptimizerUpdates {
 
     void sgd(NDArray param, NDArray grad, NDArray buffer, SgdUpdate s) {
         boolean momentum = s.momentum() != 0;
-        if (momentum && buffer == null) {
-            throw new IllegalArgumentException("sgdUpdate: momentum " + s.momentum() + " needs a momentum buffer");
+        int n = UpdateChecks.sgd(param, grad, buffer, s);
+        requireAll("sgdUpdate", param, grad);
+        if (momentum) {
+            requireAll("sgdUpdate", buffer);
         }
-        int n = momentum ? checkSame("sgdUpdate", param, grad, buffer) : checkSame("sgdUpdate", param, grad);
         gpu.launchElements(MODULE, "sgd_update", n, KernelArgs.create().ptr(Gpu.address(param))
                 .ptr(Gpu.address(grad)).ptr(momentum ? Gpu.address(buffer) : 0).i32(n).f32((float) -s.lr())
                 .f32((float) s.weightDecay()).f32((float) s.momentum()).f32((float) (1 - s.dampening()))
@@ -44,7 +46,8 @@ final class CudaOptimizerUpdates {
     }
 
     double sumOfSquares(NDArray x) {
-        long n = checkSame("sumOfSquares", x);
+        long n = UpdateChecks.flat("sumOfSquares", x);
+        requireAll("sumOfSquares", x);
         if (n == 0) {
             return 0;
         }
@@ -59,22 +62,16 @@ final class CudaOptimizerUpdates {
     }
 
     void scale(NDArray x, double factor) {
-        int n = checkSame("scaleInPlace", x);
+        int n = UpdateChecks.flat("scaleInPlace", x);
+        requireAll("scaleInPlace", x);
         gpu.launchElements(MODULE, "scale_inplace", n, KernelArgs.create().ptr(Gpu.address(x)).i32(n)
                 .f32((float) factor));
     }
 
-    /** All arrays contiguous float32 on this device with the first one's element count; returns that count. */
-    private int checkSame(String op, NDArray... xs) {
-        long n = xs[0].numel();
+    /** Checks that every array lives on this backend's device. */
+    private void requireAll(String op, NDArray... xs) {
         for (NDArray x : xs) {
-            if (x.dtype() != DType.FLOAT32 || !x.isContiguous() || x.numel() != n) {
-                throw new IllegalArgumentException(op + ": needs contiguous float32 arrays of " + n
-                        + " elements, got " + x.dtype() + " " + java.util.Arrays.toString(x.shape())
-                        + (x.isContiguous() ? "" : " (not contiguous)"));
-            }
             gpu.require(op, "array", x);
         }
-        return Math.toIntExact(n);
     }
 }

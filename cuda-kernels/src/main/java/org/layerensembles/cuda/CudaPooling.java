@@ -2,10 +2,10 @@ package org.layerensembles.cuda;
 
 import org.layerensembles.core.DType;
 import org.layerensembles.core.NDArray;
-import org.layerensembles.core.Shapes;
 import org.layerensembles.core.backend.Checks;
 import org.layerensembles.core.backend.MaxPoolResult;
 import org.layerensembles.core.backend.Pool2dParams;
+import org.layerensembles.core.backend.PoolChecks;
 
 /**
  * 2-D pooling on the GPU (pool.cu), with the CPU backend's checks and messages. Max pooling's
@@ -35,16 +35,8 @@ final class CudaPooling {
 
     NDArray maxPool2dBackward(NDArray gradY, NDArray indices, int[] inputShape) {
         String op = "maxPool2dBackward";
-        Checks.float32(op, "gradY", gradY);
-        Checks.dtype(op, "indices", indices, DType.INT32);
-        Checks.rank(op, "gradY", gradY, 4);
-        Checks.sameShape(op, "gradY", gradY, "indices", indices);
-        int[] in = inputShape(op, inputShape);
+        int[] in = PoolChecks.maxPoolBackward(gradY, indices, inputShape);
         int[] gy = gradY.shape();
-        if (in[0] != gy[0] || in[1] != gy[1]) {
-            throw new IllegalArgumentException(op + ": gradY " + Shapes.str(gy) + " and input " + Shapes.str(in)
-                    + " differ in N or C");
-        }
         gpu.require(op, "gradY", gradY);
         gpu.require(op, "indices", indices);
         NDArray gyc = gpu.contiguous(gradY);
@@ -71,10 +63,8 @@ final class CudaPooling {
 
     NDArray avgPool2dBackward(NDArray gradY, int[] inputShape, Pool2dParams p) {
         String op = "avgPool2dBackward";
-        Checks.float32(op, "gradY", gradY);
-        int[] in = inputShape(op, inputShape);
-        int[] outShape = p.outputShape(op, in);
-        Checks.sameShape(op, "gradY", gradY.shape(), "pooled output of input " + Shapes.str(in), outShape);
+        int[] in = PoolChecks.avgPoolBackward(gradY, inputShape, p);
+        int[] outShape = gradY.shape();
         gpu.require(op, "gradY", gradY);
         NDArray gyc = gpu.contiguous(gradY);
         NDArray gx = gpu.empty(DType.FLOAT32, in);
@@ -85,12 +75,8 @@ final class CudaPooling {
 
     NDArray globalAvgPool2d(NDArray x) {
         String op = "globalAvgPool2d";
-        Checks.float32(op, "input", x);
-        Checks.rank(op, "input", x, 4);
+        PoolChecks.globalAvgPool(x);
         int[] in = x.shape();
-        if (in[2] < 1 || in[3] < 1) {
-            throw new IllegalArgumentException(op + ": input planes must not be empty, got " + Shapes.str(in));
-        }
         gpu.require(op, "input", x);
         NDArray xc = gpu.contiguous(x);
         NDArray y = gpu.empty(DType.FLOAT32, in[0], in[1], 1, 1);
@@ -104,9 +90,7 @@ final class CudaPooling {
 
     NDArray globalAvgPool2dBackward(NDArray gradY, int[] inputShape) {
         String op = "globalAvgPool2dBackward";
-        Checks.float32(op, "gradY", gradY);
-        int[] in = inputShape(op, inputShape);
-        Checks.sameShape(op, "gradY", gradY.shape(), "pooled output", new int[] {in[0], in[1], 1, 1});
+        int[] in = PoolChecks.globalAvgPoolBackward(gradY, inputShape);
         gpu.require(op, "gradY", gradY);
         NDArray gyc = gpu.contiguous(gradY);
         NDArray gx = gpu.empty(DType.FLOAT32, in);
@@ -119,17 +103,5 @@ final class CudaPooling {
     private static KernelArgs geometry(KernelArgs args, int[] in, int[] out, Pool2dParams p) {
         return args.i32(in[0] * in[1]).i32(in[2]).i32(in[3]).i32(out[2]).i32(out[3]).i32(p.kernelH())
                 .i32(p.kernelW()).i32(p.strideH()).i32(p.strideW()).i32(p.padH()).i32(p.padW());
-    }
-
-    private static int[] inputShape(String op, int[] inputShape) {
-        if (inputShape == null || inputShape.length != 4) {
-            throw new IllegalArgumentException(op + ": inputShape must be [N, C, H, W], got "
-                    + (inputShape == null ? "null" : Shapes.str(inputShape)));
-        }
-        int[] in = Shapes.validate(op, inputShape);
-        if (in[2] < 1 || in[3] < 1) {
-            throw new IllegalArgumentException(op + ": input planes must not be empty, got " + Shapes.str(in));
-        }
-        return in;
     }
 }

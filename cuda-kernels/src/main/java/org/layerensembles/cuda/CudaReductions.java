@@ -1,14 +1,13 @@
 package org.layerensembles.cuda;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Objects;
 import org.layerensembles.core.DType;
 import org.layerensembles.core.NDArray;
 import org.layerensembles.core.Shapes;
 import org.layerensembles.core.backend.Checks;
 import org.layerensembles.core.backend.ReduceOp;
+import org.layerensembles.core.backend.ReduceShapes;
 
 /**
  * Reductions on the GPU (reduce.cu): sum, mean, max, min over axes, argmax and sumTo, with the
@@ -43,17 +42,9 @@ final class CudaReductions {
         Checks.float32(name, "x", x);
         gpu.require(name, "x", x);
         int[] shape = x.shape();
-        boolean[] reduced = reducedAxes(name, shape, axes);
-        NDArray out = gpu.empty(DType.FLOAT32, outShape(shape, reduced, keepDims));
-        long count = 1;
-        for (int d = 0; d < shape.length; d++) {
-            if (reduced[d]) {
-                count *= shape[d];
-            }
-        }
-        if (count == 0 && (op == ReduceOp.MAX || op == ReduceOp.MIN)) {
-            throw new IllegalArgumentException(name + ": cannot reduce over zero elements of x " + Shapes.str(shape));
-        }
+        boolean[] reduced = ReduceShapes.reducedAxes(name, shape, axes);
+        long count = ReduceShapes.reducedCount(name, op, shape, reduced);
+        NDArray out = gpu.empty(DType.FLOAT32, ReduceShapes.outShape(shape, reduced, keepDims));
         long outputs = out.numel();
         if (outputs == 0) {
             return out;
@@ -91,17 +82,10 @@ final class CudaReductions {
         Checks.float32("argmax", "x", x);
         gpu.require("argmax", "x", x);
         int[] shape = x.shape();
-        if (axis < -shape.length || axis >= shape.length) {
-            throw new IllegalArgumentException("argmax: axis " + axis + " is out of range for x of shape "
-                    + Shapes.str(shape));
-        }
-        int a = axis < 0 ? axis + shape.length : axis;
-        if (shape[a] == 0) {
-            throw new IllegalArgumentException("argmax: axis " + axis + " of x " + Shapes.str(shape) + " is empty");
-        }
+        int a = ReduceShapes.argmaxAxis(shape, axis);
+        NDArray out = gpu.empty(DType.INT32, ReduceShapes.argmaxShape(shape, a, keepDims));
         boolean[] reduced = new boolean[shape.length];
         reduced[a] = true;
-        NDArray out = gpu.empty(DType.INT32, outShape(shape, reduced, keepDims));
         long outputs = out.numel();
         StridedLayout kept = StridedLayout.of("argmax", select(shape, reduced, false),
                 select(x.strides(), reduced, false));
@@ -115,67 +99,16 @@ final class CudaReductions {
         Objects.requireNonNull(shape, "sumTo: shape is null");
         gpu.require("sumTo", "x", x);
         int[] target = Shapes.validate("sumTo", shape);
-        int[] have = x.shape();
-        int lead = have.length - target.length;
-        boolean ok = lead >= 0;
-        List<Integer> axes = new ArrayList<>();
-        for (int d = 0; ok && d < have.length; d++) {
-            if (d < lead) {
-                axes.add(d);
-            } else if (target[d - lead] == 1 && have[d] != 1) {
-                axes.add(d);
-            } else {
-                ok = target[d - lead] == have[d];
-            }
-        }
-        if (!ok) {
-            throw new IllegalArgumentException("sumTo: x of shape " + Shapes.str(have) + " cannot be summed to shape "
-                    + Shapes.str(target) + " (x's shape must be a broadcast of it)");
-        }
-        if (axes.isEmpty()) {
+        int[] axes = ReduceShapes.sumToAxes(x.shape(), target);
+        if (axes.length == 0) {
             NDArray out = gpu.empty(DType.FLOAT32, target);
-            gpu.copyStrided(x, out.reshape(have));
+            gpu.copyStrided(x, out.reshape(x.shape()));
             return out;
         }
-        int[] axisArray = axes.stream().mapToInt(Integer::intValue).toArray();
-        return reduce(ReduceOp.SUM, x, axisArray, true).reshape(target);
+        return reduce(ReduceOp.SUM, x, axes, true).reshape(target);
     }
 
-    // ---- validation and shapes (the CPU backend's rules and messages)
-
-    private static boolean[] reducedAxes(String name, int[] shape, int[] axes) {
-        boolean[] reduced = new boolean[shape.length];
-        if (axes == null || axes.length == 0) {
-            Arrays.fill(reduced, true);
-            return reduced;
-        }
-        for (int axis : axes) {
-            int a = axis < 0 ? axis + shape.length : axis;
-            if (a < 0 || a >= shape.length) {
-                throw new IllegalArgumentException(name + ": axis " + axis + " is out of range for x of shape "
-                        + Shapes.str(shape));
-            }
-            if (reduced[a]) {
-                throw new IllegalArgumentException(name + ": axis " + axis + " appears twice in "
-                        + Arrays.toString(axes) + " for x of shape " + Shapes.str(shape));
-            }
-            reduced[a] = true;
-        }
-        return reduced;
-    }
-
-    private static int[] outShape(int[] shape, boolean[] reduced, boolean keepDims) {
-        int[] out = new int[shape.length];
-        int n = 0;
-        for (int d = 0; d < shape.length; d++) {
-            if (!reduced[d]) {
-                out[n++] = shape[d];
-            } else if (keepDims) {
-                out[n++] = 1;
-            }
-        }
-        return Arrays.copyOf(out, n);
-    }
+    // ---- layout
 
     /** The entries of {@code values} at the dimensions that are (or are not) reduced. */
     private static int[] select(int[] values, boolean[] reduced, boolean which) {

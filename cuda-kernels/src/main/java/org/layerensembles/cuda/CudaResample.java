@@ -2,7 +2,6 @@ package org.layerensembles.cuda;
 
 import org.layerensembles.core.DType;
 import org.layerensembles.core.NDArray;
-import org.layerensembles.core.Shapes;
 import org.layerensembles.core.backend.Checks;
 import org.layerensembles.core.backend.Resize;
 
@@ -34,16 +33,9 @@ final class CudaResample {
     }
 
     NDArray resizeBackward(NDArray gradY, int[] inputShape, Resize spec) {
-        String op = "resizeBackward";
-        Checks.float32(op, "gradY", gradY);
-        if (inputShape == null || inputShape.length != 4) {
-            throw new IllegalArgumentException(op + ": inputShape must be [N, C, H, W], got "
-                    + (inputShape == null ? "null" : Shapes.str(inputShape)));
-        }
-        int[] in = Shapes.validate(op, inputShape);
-        int[] outShape = spec.outputShape(op, in);
-        Checks.sameShape(op, "gradY", gradY.shape(), "resized output of input " + Shapes.str(in), outShape);
-        gpu.require(op, "gradY", gradY);
+        int[] in = spec.backwardInputShape(gradY, inputShape);
+        int[] outShape = gradY.shape();
+        gpu.require("resizeBackward", "gradY", gradY);
         NDArray gyc = gpu.contiguous(gradY);
         NDArray gx = gpu.empty(DType.FLOAT32, in);
         gpu.launchElements(MODULE, "resize_backward", gx.numel(),

@@ -2,7 +2,7 @@ package org.layerensembles.cuda;
 
 import org.layerensembles.core.DType;
 import org.layerensembles.core.NDArray;
-import org.layerensembles.core.backend.Checks;
+import org.layerensembles.core.backend.SoftmaxChecks;
 
 /**
  * Softmax and log-softmax along any axis on the GPU (softmax.cu), forward and backward, with the
@@ -18,11 +18,7 @@ final class CudaSoftmax {
     }
 
     NDArray forward(String op, NDArray x, int axis, boolean log) {
-        if (x == null) {
-            throw new IllegalArgumentException(op + ": x is null");
-        }
-        Checks.float32(op, "x", x);
-        int a = axisOf(op, axis, x);
+        int a = SoftmaxChecks.forward(op, x, axis);
         gpu.require(op, "x", x);
         NDArray xc = gpu.contiguous(x);
         NDArray out = gpu.empty(DType.FLOAT32, x.shape());
@@ -31,13 +27,7 @@ final class CudaSoftmax {
     }
 
     NDArray backward(String op, NDArray y, NDArray gradY, int axis, boolean log) {
-        if (y == null || gradY == null) {
-            throw new IllegalArgumentException(op + ": y and gradY must not be null");
-        }
-        Checks.float32(op, "y", y);
-        Checks.float32(op, "gradY", gradY);
-        Checks.sameShape(op, "y", y, "gradY", gradY);
-        int a = axisOf(op, axis, y);
+        int a = SoftmaxChecks.backward(op, y, gradY, axis);
         gpu.require(op, "y", y);
         gpu.require(op, "gradY", gradY);
         NDArray yc = gpu.contiguous(y);
@@ -61,15 +51,5 @@ final class CudaSoftmax {
         }
         long lines = out.numel() / k;
         gpu.launchElements(MODULE, kernel, lines, args.i32(log ? 1 : 0).i64(lines).i32(k).i32((int) inner));
-    }
-
-    private static int axisOf(String op, int axis, NDArray x) {
-        int rank = x.rank();
-        int a = axis < 0 ? axis + rank : axis;
-        if (a < 0 || a >= rank) {
-            throw new IllegalArgumentException(op + ": axis " + axis + " is out of range for x of shape "
-                    + java.util.Arrays.toString(x.shape()) + " (rank " + rank + ")");
-        }
-        return a;
     }
 }

@@ -81,6 +81,14 @@ public final class KernelArgs {
         return count;
     }
 
+    /** How argument {@code i} is written; for tests that match arguments against a kernel's parameters. */
+    Kind kind(int i) {
+        if (i < 0 || i >= count) {
+            throw new IndexOutOfBoundsException("argument " + i + " of " + count);
+        }
+        return kinds[i];
+    }
+
     /**
      * Writes the values and the pointer array into {@code arena}; returns the {@code void**}
      * array ({@link MemorySegment#NULL} when there are no arguments). Valid while the arena is.

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -140,20 +139,13 @@ final class RecordingRuntime implements DeviceRuntime {
         ptxChecked = true;
     }
 
-    /** The kinds of a KernelArgs' values (its private state: the binding offers no accessor). */
+    /** The kinds of a KernelArgs' values, in order. */
     private static List<String> kinds(KernelArgs args) {
-        try {
-            Field f = KernelArgs.class.getDeclaredField("kinds");
-            f.setAccessible(true);
-            Object[] all = (Object[]) f.get(args);
-            List<String> out = new ArrayList<>();
-            for (int i = 0; i < args.count(); i++) {
-                out.add(all[i].toString());
-            }
-            return out;
-        } catch (ReflectiveOperationException e) {
-            throw new AssertionError("KernelArgs changed: " + e, e);
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < args.count(); i++) {
+            out.add(args.kind(i).toString());
         }
+        return out;
     }
 
     @Override

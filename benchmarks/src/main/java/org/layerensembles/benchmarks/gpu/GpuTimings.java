@@ -11,9 +11,8 @@ import java.util.Map;
 import org.layerensembles.autograd.Autograd;
 import org.layerensembles.autograd.GradMode;
 import org.layerensembles.autograd.Tensor;
-import org.layerensembles.autograd.loss.Losses;
-import org.layerensembles.autograd.ops.ElementwiseOps;
 import org.layerensembles.autograd.optim.Adam;
+import org.layerensembles.benchmarks.TrainingSteps;
 import org.layerensembles.core.NDArray;
 import org.layerensembles.core.NDArrays;
 import org.layerensembles.core.SeededRandom;
@@ -27,7 +26,6 @@ import org.layerensembles.cuda.CudaDriver;
 import org.layerensembles.cuda.CudaEvent;
 import org.layerensembles.cuda.CudaLayerAgreement;
 import org.layerensembles.ensemble.HeadCombiner;
-import org.layerensembles.ensemble.HeadOutputs;
 import org.layerensembles.ensemble.LayerEnsemble;
 import org.layerensembles.ensemble.Plain;
 import org.layerensembles.ensemble.SegmentationModel;
@@ -129,7 +127,7 @@ public final class GpuTimings {
                     SegmentationModel model = e.getValue();
                     model.module().train();
                     Adam adam = new Adam(model.module().namedParameters(), Adam.Options.defaults().withLr(1e-4));
-                    time("train_" + e.getKey() + "_ms", () -> trainingStep(model, adam, images, masks));
+                    time("train_" + e.getKey() + "_ms", () -> TrainingSteps.step(model, adam, images, masks));
                 }
                 SegmentationModel le = models.get("le");
                 le.module().eval();
@@ -162,18 +160,6 @@ public final class GpuTimings {
                 results.put("uncertainty_gbps", String.format("%.1f", bytes / (Double.parseDouble(ms) * 1e6)));
             }
         }
-    }
-
-    private static void trainingStep(SegmentationModel model, Adam adam, Tensor images, Tensor masks) {
-        HeadOutputs heads = model.heads(images);
-        Tensor total = null;
-        for (int h = 0; h < heads.size(); h++) {
-            Tensor l = Losses.crossEntropy(heads.logits(h), masks);
-            total = total == null ? l : ElementwiseOps.add(total, l);
-        }
-        total.backward();
-        adam.step();
-        adam.zeroGrad();
     }
 
     /** Median wall time of {@link #RUNS} repetitions after {@link #WARMUP}, each in its own scope. */

@@ -49,4 +49,28 @@ public final class Checks {
                     + Shapes.str(v.shape()));
         }
     }
+
+    /**
+     * Turns a possibly negative axis (-1 = last) of {@code shape} into 0..rank-1, or throws
+     * "op: axis A is out of range for SUBJECT SHAPE (rank R)".
+     */
+    public static int axis(String op, int axis, String subject, int[] shape) {
+        int a = axis < 0 ? axis + shape.length : axis;
+        if (a < 0 || a >= shape.length) {
+            throw new IllegalArgumentException(op + ": axis " + axis + " is out of range for " + subject + " "
+                    + Shapes.str(shape) + " (rank " + shape.length + ")");
+        }
+        return a;
+    }
+
+    /**
+     * Checks a backward pass's {@code inputShape} is a valid [N, C, H, W] shape; returns a copy.
+     */
+    public static int[] nchwInputShape(String op, int[] inputShape) {
+        if (inputShape == null || inputShape.length != 4) {
+            throw new IllegalArgumentException(op + ": inputShape must be [N, C, H, W], got "
+                    + (inputShape == null ? "null" : Shapes.str(inputShape)));
+        }
+        return Shapes.validate(op, inputShape);
+    }
 }

@@ -1,5 +1,6 @@
 package org.layerensembles.core.backend;
 
+import org.layerensembles.core.NDArray;
 import org.layerensembles.core.Shapes;
 
 /**
@@ -67,5 +68,18 @@ public record Resize(Mode mode, int outH, int outW, double scaleH, double scaleW
             throw new IllegalArgumentException(op + ": output " + h + "x" + w + " is empty for input " + Shapes.str(input));
         }
         return new int[] {input[0], input[1], h, w};
+    }
+
+    /**
+     * Checks resizeBackward's arguments: gradY float32 with this resize's output shape for a
+     * valid [N, C, H, W] {@code inputShape}. Returns the input shape (the output shape is gradY's).
+     */
+    public int[] backwardInputShape(NDArray gradY, int[] inputShape) {
+        String op = "resizeBackward";
+        Checks.float32(op, "gradY", gradY);
+        int[] in = Checks.nchwInputShape(op, inputShape);
+        int[] outShape = outputShape(op, in);
+        Checks.sameShape(op, "gradY", gradY.shape(), "resized output of input " + Shapes.str(in), outShape);
+        return in;
     }
 }

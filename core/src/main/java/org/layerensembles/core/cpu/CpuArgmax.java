@@ -15,6 +15,7 @@ import org.layerensembles.core.NDArray;
 import org.layerensembles.core.NDArrays;
 import org.layerensembles.core.Shapes;
 import org.layerensembles.core.backend.Checks;
+import org.layerensembles.core.backend.ReduceShapes;
 
 /**
  * argmax along one axis. The input, made contiguous, is seen as [outer, A, inner]. With
@@ -33,17 +34,8 @@ final class CpuArgmax {
     static NDArray argmax(NDArray x, int axis, boolean keepDims) {
         Checks.float32("argmax", "x", x);
         int[] shape = x.shape();
-        if (axis < -shape.length || axis >= shape.length) {
-            throw new IllegalArgumentException("argmax: axis " + axis + " is out of range for x of shape "
-                    + Shapes.str(shape));
-        }
-        int a = axis < 0 ? axis + shape.length : axis;
-        if (shape[a] == 0) {
-            throw new IllegalArgumentException("argmax: axis " + axis + " of x " + Shapes.str(shape) + " is empty");
-        }
-        boolean[] reduced = new boolean[shape.length];
-        reduced[a] = true;
-        NDArray out = NDArrays.empty(DType.INT32, CpuReductions.outShape(shape, reduced, keepDims));
+        int a = ReduceShapes.argmaxAxis(shape, axis);
+        NDArray out = NDArrays.empty(DType.INT32, ReduceShapes.argmaxShape(shape, a, keepDims));
         if (out.numel() == 0) {
             return out;
         }

@@ -4,7 +4,7 @@ import java.lang.foreign.MemorySegment;
 import org.layerensembles.core.DType;
 import org.layerensembles.core.NDArray;
 import org.layerensembles.core.NDArrays;
-import org.layerensembles.core.Shapes;
+import org.layerensembles.core.backend.BatchNormChecks;
 import org.layerensembles.core.backend.BatchNormGrads;
 import org.layerensembles.core.backend.BatchNormResult;
 import org.layerensembles.core.backend.Checks;
@@ -64,11 +64,8 @@ final class CpuBatchNorm {
         Plan p = Plan.of(op, x);
         float[] g = channelValues(op, "gamma", gamma, x, p.c, 1f);
         float[] b = channelValues(op, "beta", beta, x, p.c, 0f);
-        checkEps(op, eps);
-        if ((long) p.n * p.s == 0) {
-            throw new IllegalArgumentException(op + ": x " + Shapes.str(x.shape())
-                    + " has no elements per channel, so no batch statistics");
-        }
+        BatchNormChecks.eps(op, eps);
+        BatchNormChecks.hasBatch(op, x, (long) p.n * p.s);
         NDArray xc = x.contiguous();
         MemorySegment xs = xc.segment();
         long xo = xc.offset();
@@ -166,11 +163,13 @@ final class CpuBatchNorm {
     private static NDArray eval(String op, NDArray x, NDArray runningMean, NDArray runningVar, NDArray gamma,
                                 NDArray beta, double eps, boolean relu) {
         Plan p = Plan.of(op, x);
-        float[] rm = channelValues(op, "runningMean", requireNonNull(op, "runningMean", runningMean), x, p.c, 0f);
-        float[] rv = channelValues(op, "runningVar", requireNonNull(op, "runningVar", runningVar), x, p.c, 1f);
+        float[] rm = channelValues(op, "runningMean", BatchNormChecks.required(op, "runningMean", runningMean), x, p.c,
+                0f);
+        float[] rv = channelValues(op, "runningVar", BatchNormChecks.required(op, "runningVar", runningVar), x, p.c,
+                1f);
         float[] g = channelValues(op, "gamma", gamma, x, p.c, 1f);
         float[] b = channelValues(op, "beta", beta, x, p.c, 0f);
-        checkEps(op, eps);
+        BatchNormChecks.eps(op, eps);
         float[] scale = new float[p.c];
         for (int c = 0; c < p.c; c++) {
             scale[c] = (float) (g[c] / Math.sqrt((double) rv[c] + eps));
@@ -219,8 +218,10 @@ final class CpuBatchNorm {
         Checks.sameShape(op, "gradY", gradY, "x", x);
         float[] g = channelValues(op, "gamma", gamma, x, p.c, 1f);
         float[] b = channelValues(op, "beta", beta, x, p.c, 0f);
-        float[] m = channelValues(op, "mean", requireNonNull(op, "mean", mean), x, p.c, 0f);
-        float[] is = channelValues(op, "invStd", requireNonNull(op, "invStd", invStd), x, p.c, 1f);
+        float[] m = channelValues(op, "mean", BatchNormChecks.required(op, "mean", mean), x, p.c,
+                0f);
+        float[] is = channelValues(op, "invStd", BatchNormChecks.required(op, "invStd", invStd), x, p.c,
+                1f);
         float[] scale = new float[p.c];
         for (int c = 0; c < p.c; c++) {
             scale[c] = scaleOf(g[c], is[c]);
@@ -316,14 +317,7 @@ final class CpuBatchNorm {
     /** Tasks of whole runs of one channel: channel t / tasksPerChannel, runs from (t % tasksPerChannel) * runsPerTask. */
     private record Plan(int n, int c, int s, int runsPerTask, int tasksPerChannel) {
         static Plan of(String op, NDArray x) {
-            if (x == null) {
-                throw new IllegalArgumentException(op + ": x is null");
-            }
-            Checks.float32(op, "x", x);
-            if (x.rank() < 2) {
-                throw new IllegalArgumentException(op + ": x must be [N, C, ...] (rank 2 or more), got shape "
-                        + Shapes.str(x.shape()));
-            }
+            BatchNormChecks.input(op, x);
             int[] shape = x.shape();
             int s = 1;
             for (int d = 2; d < shape.length; d++) {
@@ -358,13 +352,6 @@ final class CpuBatchNorm {
 
     // ---- argument checks
 
-    private static NDArray requireNonNull(String op, String what, NDArray v) {
-        if (v == null) {
-            throw new IllegalArgumentException(op + ": " + what + " is null");
-        }
-        return v;
-    }
-
     /** The values of a per-channel vector (or {@code absent} repeated when it is null), after checking its shape. */
     private static float[] channelValues(String op, String what, NDArray v, NDArray x, int channels, float absent) {
         if (v == null) {
@@ -372,17 +359,7 @@ final class CpuBatchNorm {
             java.util.Arrays.fill(values, absent);
             return values;
         }
-        Checks.float32(op, what, v);
-        if (v.rank() != 1 || v.size(0) != channels) {
-            throw new IllegalArgumentException(op + ": " + what + " must have shape [" + channels
-                    + "] (the channels of x " + Shapes.str(x.shape()) + "), got " + Shapes.str(v.shape()));
-        }
+        BatchNormChecks.channel(op, what, v, x, channels);
         return v.toFloatArray();
-    }
-
-    private static void checkEps(String op, double eps) {
-        if (!(eps >= 0) || Double.isInfinite(eps)) {
-            throw new IllegalArgumentException(op + ": eps must be finite and >= 0, got " + eps);
-        }
     }
 }

@@ -2,11 +2,10 @@ package org.layerensembles.core.cpu;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.layerensembles.core.NDArray;
 import org.layerensembles.core.NDArrays;
-import org.layerensembles.core.Shapes;
+import org.layerensembles.core.backend.ConcatChecks;
 
 /**
  * Concatenation and splitting along an axis, as copies. The twin is
@@ -31,45 +30,12 @@ final class CpuConcat {
      * for a single part.
      */
     public static NDArray concat(List<NDArray> xs, int axis) {
-        String op = "concat";
-        if (xs == null || xs.isEmpty()) {
-            throw new IllegalArgumentException(op + ": needs at least one array");
-        }
-        NDArray first = xs.get(0);
-        if (first == null) {
-            throw new IllegalArgumentException(op + ": array 0 is null");
-        }
-        int rank = first.rank();
-        int a = axisOf(op, axis, first.shape());
-        int[] firstShape = first.shape();
-        long total = 0;
-        for (int p = 0; p < xs.size(); p++) {
-            NDArray x = xs.get(p);
-            if (x == null) {
-                throw new IllegalArgumentException(op + ": array " + p + " is null");
-            }
-            if (x.dtype() != first.dtype()) {
-                throw new IllegalArgumentException(op + ": dtypes differ, array 0 is " + first.dtype() + " "
-                        + Shapes.str(firstShape) + ", array " + p + " is " + x.dtype() + " " + Shapes.str(x.shape()));
-            }
-            if (x.rank() != rank) {
-                throw new IllegalArgumentException(op + ": ranks differ, array 0 has shape " + Shapes.str(firstShape)
-                        + ", array " + p + " has shape " + Shapes.str(x.shape()));
-            }
-            for (int d = 0; d < rank; d++) {
-                if (d != a && x.size(d) != firstShape[d]) {
-                    throw new IllegalArgumentException(op + ": shape mismatch in dimension " + d
-                            + " (all but axis " + a + " must agree), array 0 has shape " + Shapes.str(firstShape)
-                            + ", array " + p + " has shape " + Shapes.str(x.shape()));
-                }
-            }
-            total += x.size(a);
-        }
-        int[] outShape = firstShape.clone();
-        outShape[a] = Math.toIntExact(total);
-        NDArray out = NDArrays.empty(first.dtype(), Shapes.validate(op, outShape));
+        int a = ConcatChecks.concat(xs, axis);
+        int[] outShape = ConcatChecks.joinedShape(xs, a);
+        long total = outShape[a];
+        NDArray out = NDArrays.empty(xs.get(0).dtype(), outShape);
         long outer = product(outShape, 0, a);
-        long inner = product(outShape, a + 1, rank);
+        long inner = product(outShape, a + 1, outShape.length);
         int offset = 0;
         for (NDArray x : xs) {
             int extent = x.size(a);
@@ -89,26 +55,8 @@ final class CpuConcat {
      * must be non-negative and sum to the axis extent.
      */
     public static List<NDArray> split(NDArray x, int axis, int... sizes) {
-        String op = "split";
-        if (x == null) {
-            throw new IllegalArgumentException(op + ": x is null");
-        }
+        int a = ConcatChecks.split(x, axis, sizes);
         int[] shape = x.shape();
-        int a = axisOf(op, axis, shape);
-        if (sizes == null || sizes.length == 0) {
-            throw new IllegalArgumentException(op + ": needs at least one size");
-        }
-        long sum = 0;
-        for (int s : sizes) {
-            if (s < 0) {
-                throw new IllegalArgumentException(op + ": negative size in " + Arrays.toString(sizes));
-            }
-            sum += s;
-        }
-        if (sum != shape[a]) {
-            throw new IllegalArgumentException(op + ": sizes " + Arrays.toString(sizes) + " sum to " + sum
-                    + ", but dimension " + a + " of x " + Shapes.str(shape) + " has extent " + shape[a]);
-        }
         long outer = product(shape, 0, a);
         long inner = product(shape, a + 1, shape.length);
         List<NDArray> parts = new ArrayList<>(sizes.length);
@@ -127,15 +75,6 @@ final class CpuConcat {
             offset += extent;
         }
         return parts;
-    }
-
-    private static int axisOf(String op, int axis, int[] shape) {
-        int a = axis < 0 ? axis + shape.length : axis;
-        if (a < 0 || a >= shape.length) {
-            throw new IllegalArgumentException(op + ": axis " + axis + " is out of range for shape "
-                    + Shapes.str(shape) + " (rank " + shape.length + ")");
-        }
-        return a;
     }
 
     private static long product(int[] shape, int from, int to) {

@@ -1,7 +1,6 @@
 package org.layerensembles.core.cpu;
 
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 import java.util.Objects;
 import org.layerensembles.core.DType;
 import org.layerensembles.core.NDArray;
@@ -9,6 +8,7 @@ import org.layerensembles.core.NDArrays;
 import org.layerensembles.core.Shapes;
 import org.layerensembles.core.backend.BinaryOp;
 import org.layerensembles.core.backend.Checks;
+import org.layerensembles.core.backend.ElementwiseChecks;
 import org.layerensembles.core.backend.UnaryOp;
 
 /**
@@ -28,16 +28,7 @@ final class CpuElementwise {
     /** Sets every element of {@code out} (any view) to {@code value}; int32 needs an integer value. */
     public static void fill(NDArray out, double value) {
         Objects.requireNonNull(out, "fill: out is null");
-        int bits;
-        if (out.dtype() == DType.FLOAT32) {
-            bits = Float.floatToRawIntBits((float) value);
-        } else {
-            if (value != Math.rint(value) || value < Integer.MIN_VALUE || value > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("fill: an int32 array " + Shapes.str(out.shape())
-                        + " needs an integer value in int range, got " + value);
-            }
-            bits = (int) value;
-        }
+        int bits = ElementwiseChecks.fillBits(out, value);
         MemorySegment seg = out.segment();
         BroadcastLoop loop = new BroadcastLoop(out.shape(), out);
         int stride = loop.innerStride(0);
@@ -83,28 +74,7 @@ final class CpuElementwise {
      * of x for LOG, ABS, RELU (NEG needs neither); the one needed must be given, with gradY's shape.
      */
     public static NDArray unaryBackward(UnaryOp op, NDArray x, NDArray y, NDArray gradY) {
-        Objects.requireNonNull(op, "unaryBackward: op is null");
-        String name = "unaryBackward " + op;
-        Checks.float32(name, "gradY", gradY);
-        boolean usesY = switch (op) {
-            case EXP, SQRT, SIGMOID, TANH -> true;
-            case NEG, LOG, ABS, RELU -> false;
-        };
-        for (NDArray given : new NDArray[] {x, y}) {
-            if (given != null) {
-                String what = given == x ? "x" : "y";
-                Checks.float32(name, what, given);
-                Checks.sameShape(name, what, given, "gradY", gradY);
-            }
-        }
-        NDArray p = usesY ? y : x;
-        if (p == null && op != UnaryOp.NEG) {
-            String needed = usesY ? "y (the forward output)" : "x (the forward input)";
-            throw new IllegalArgumentException(name + ": needs " + needed + ", got null");
-        }
-        if (p == null) {
-            p = gradY; // NEG ignores it
-        }
+        NDArray p = ElementwiseChecks.unaryBackwardOperand(op, x, y, gradY);
         NDArray out = NDArrays.empty(DType.FLOAT32, gradY.shape());
         BroadcastLoop loop = new BroadcastLoop(out.shape(), out, p, gradY);
         MemorySegment ps = p.segment();
@@ -138,14 +108,8 @@ final class CpuElementwise {
     public static void binaryInto(BinaryOp op, NDArray a, NDArray b, NDArray out) {
         Objects.requireNonNull(op, "binaryInto: op is null");
         String name = "binaryInto " + op;
-        Checks.float32(name, "a", a);
-        Checks.float32(name, "b", b);
-        Checks.float32(name, "out", out);
+        ElementwiseChecks.binaryInto(name, a, b, out);
         int[] shape = out.shape();
-        if (!Arrays.equals(Shapes.broadcast(name, Shapes.broadcast(name, a.shape(), b.shape()), shape), shape)) {
-            throw new IllegalArgumentException(name + ": shapes " + Shapes.str(a.shape()) + " and "
-                    + Shapes.str(b.shape()) + " do not broadcast to out's " + Shapes.str(shape));
-        }
         BroadcastLoop loop = new BroadcastLoop(shape, out, a, b);
         if (loop.innerStride(0) != 1 && out.numel() > 1) {
             // The row kernels write unit-stride rows; a strided out gets the result by a copy.
@@ -163,7 +127,7 @@ final class CpuElementwise {
     /** min(max(x, min), max); needs min <= max. */
     public static NDArray clamp(NDArray x, double min, double max) {
         Checks.float32("clamp", "x", x);
-        checkBounds("clamp", min, max);
+        ElementwiseChecks.clampBounds("clamp", min, max);
         float lo = (float) min;
         float hi = (float) max;
         NDArray out = NDArrays.empty(DType.FLOAT32, x.shape());
@@ -180,7 +144,7 @@ final class CpuElementwise {
         Checks.float32("clampBackward", "x", x);
         Checks.float32("clampBackward", "gradY", gradY);
         Checks.sameShape("clampBackward", "x", x, "gradY", gradY);
-        checkBounds("clampBackward", min, max);
+        ElementwiseChecks.clampBounds("clampBackward", min, max);
         float lo = (float) min;
         float hi = (float) max;
         NDArray out = NDArrays.empty(DType.FLOAT32, x.shape());
@@ -199,20 +163,7 @@ final class CpuElementwise {
      * a and b share a dtype (float32 or int32), which the result has.
      */
     public static NDArray where(NDArray condition, NDArray a, NDArray b) {
-        Objects.requireNonNull(condition, "where: condition is null");
-        Objects.requireNonNull(a, "where: a is null");
-        Objects.requireNonNull(b, "where: b is null");
-        if (a.dtype() != b.dtype()) {
-            throw new IllegalArgumentException("where: a and b must have the same dtype, got " + a.dtype() + " "
-                    + Shapes.str(a.shape()) + " and " + b.dtype() + " " + Shapes.str(b.shape()));
-        }
-        int[] shape;
-        try {
-            shape = Shapes.broadcast("where", Shapes.broadcast("where", condition.shape(), a.shape()), b.shape());
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("where: shapes condition " + Shapes.str(condition.shape()) + ", a "
-                    + Shapes.str(a.shape()) + " and b " + Shapes.str(b.shape()) + " cannot be broadcast together", e);
-        }
+        int[] shape = ElementwiseChecks.whereShape(condition, a, b);
         NDArray out = NDArrays.empty(a.dtype(), shape);
         BroadcastLoop loop = new BroadcastLoop(shape, out, condition, a, b);
         boolean intCondition = condition.dtype() == DType.INT32;
@@ -226,11 +177,5 @@ final class CpuElementwise {
         loop.run((o, n) ->
                 BinaryKernels.whereRow(intCondition, cs, o[1], sc, as, o[2], sa, bs, o[3], sb, res, o[0], n));
         return out;
-    }
-
-    private static void checkBounds(String op, double min, double max) {
-        if (Double.isNaN(min) || Double.isNaN(max) || min > max) {
-            throw new IllegalArgumentException(op + ": needs min <= max, got min " + min + ", max " + max);
-        }
     }
 }

@@ -12,7 +12,7 @@ import org.layerensembles.core.DType;
 import org.layerensembles.core.NDArray;
 import org.layerensembles.core.NDArrays;
 import org.layerensembles.core.Shapes;
-import org.layerensembles.core.backend.Checks;
+import org.layerensembles.core.backend.IndexChecks;
 
 /**
  * Gather along an axis (torch.gather), its gradient, and one-hot encoding. The twin is
@@ -45,10 +45,7 @@ final class CpuIndexing {
      */
     public static NDArray gather(NDArray x, int axis, NDArray index) {
         String op = "gather";
-        if (x == null || index == null) {
-            throw new IllegalArgumentException(op + ": x and index must not be null");
-        }
-        int a = checkIndex(op, "x", x.shape(), axis, index);
+        int a = IndexChecks.gather(x, axis, index);
         int[] xShape = x.shape();
         int[] is = index.shape();
         NDArray out = NDArrays.empty(x.dtype(), is);
@@ -74,7 +71,7 @@ final class CpuIndexing {
                 for (int i = 0; i < l.inner; i++) {
                     int v = idx.getAtIndex(I32, io + e + i);
                     if (v < 0 || v >= extent) {
-                        throw outOfRange(op, v, a, xShape);
+                        throw IndexChecks.outOfRange(op, v, a, xShape);
                     }
                     // 4-byte words: the same copy serves float32 and int32
                     os.setAtIndex(I32, oo + e + i, xs.getAtIndex(I32, base + l.innerOffset[i] + v * axisStride));
@@ -91,13 +88,8 @@ final class CpuIndexing {
      */
     public static NDArray gatherBackward(NDArray gradY, int axis, NDArray index, int[] inputShape) {
         String op = "gatherBackward";
-        if (gradY == null || index == null || inputShape == null) {
-            throw new IllegalArgumentException(op + ": gradY, index and inputShape must not be null");
-        }
-        Checks.float32(op, "gradY", gradY);
-        int[] shape = Shapes.validate(op, inputShape);
-        int a = checkIndex(op, "input", shape, axis, index);
-        Checks.sameShape(op, "gradY", gradY, "index", index);
+        int a = IndexChecks.gatherBackward(gradY, axis, index, inputShape);
+        int[] shape = inputShape.clone();
         NDArray out = NDArrays.zeros(DType.FLOAT32, shape);
         if (index.numel() == 0) {
             return out;
@@ -128,7 +120,7 @@ final class CpuIndexing {
                     for (int i = i0; i < i1; i++) {
                         int v = idx.getAtIndex(I32, io + e + i);
                         if (v < 0 || v >= extent) {
-                            throw outOfRange(op, v, a, shape);
+                            throw IndexChecks.outOfRange(op, v, a, shape);
                         }
                         long target = base + l.innerOffset[i] + v * axisStride;
                         os.setAtIndex(F32, target, os.getAtIndex(F32, target) + gs.getAtIndex(F32, go + e + i));
@@ -148,25 +140,9 @@ final class CpuIndexing {
      */
     public static NDArray oneHot(NDArray labels, int classes, int axis) {
         String op = "oneHot";
-        if (labels == null) {
-            throw new IllegalArgumentException(op + ": labels is null");
-        }
-        Checks.dtype(op, "labels", labels, DType.INT32);
-        if (classes < 1) {
-            throw new IllegalArgumentException(op + ": classes must be >= 1, got " + classes);
-        }
+        int a = IndexChecks.oneHot(labels, classes, axis);
         int[] ls = labels.shape();
-        int rank = ls.length + 1;
-        int a = axis < 0 ? axis + rank : axis;
-        if (a < 0 || a >= rank) {
-            throw new IllegalArgumentException(op + ": axis " + axis + " is out of range for an output of rank "
-                    + rank + " (labels " + Shapes.str(ls) + ")");
-        }
-        int[] outShape = new int[rank];
-        for (int d = 0, j = 0; d < rank; d++) {
-            outShape[d] = d == a ? classes : ls[j++];
-        }
-        NDArray out = NDArrays.empty(DType.FLOAT32, Shapes.validate(op, outShape));
+        NDArray out = NDArrays.empty(DType.FLOAT32, IndexChecks.oneHotShape(ls, classes, a));
         NDArray lc = labels.contiguous();
         MemorySegment lab = lc.segment();
         long lb = lc.offset() * 4;
@@ -244,34 +220,7 @@ final class CpuIndexing {
         }
     }
 
-    // ---- shared checks and layout
-
-    /** Checks index (int32, same rank, extents no larger off the axis) against a shape; returns the axis. */
-    private static int checkIndex(String op, String what, int[] shape, int axis, NDArray index) {
-        Checks.dtype(op, "index", index, DType.INT32);
-        int[] is = index.shape();
-        if (is.length != shape.length) {
-            throw new IllegalArgumentException(op + ": index must have the rank of " + what + ", got index "
-                    + Shapes.str(is) + " for " + what + " " + Shapes.str(shape));
-        }
-        int a = axis < 0 ? axis + shape.length : axis;
-        if (a < 0 || a >= shape.length) {
-            throw new IllegalArgumentException(op + ": axis " + axis + " is out of range for " + what + " "
-                    + Shapes.str(shape) + " (rank " + shape.length + ")");
-        }
-        for (int d = 0; d < shape.length; d++) {
-            if (d != a && is[d] > shape[d]) {
-                throw new IllegalArgumentException(op + ": index " + Shapes.str(is) + " is larger than " + what + " "
-                        + Shapes.str(shape) + " in dimension " + d + " (only the axis " + a + " may differ freely)");
-            }
-        }
-        return a;
-    }
-
-    private static IndexOutOfBoundsException outOfRange(String op, int v, int axis, int[] shape) {
-        return new IndexOutOfBoundsException(op + ": index " + v + " is out of range for dimension " + axis
-                + " of extent " + shape[axis] + " (shape " + Shapes.str(shape) + ")");
-    }
+    // ---- layout
 
     /**
      * The index shape as [outer, k, inner] around the axis, with the element offsets (in the other

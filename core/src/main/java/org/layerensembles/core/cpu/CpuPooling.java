@@ -6,10 +6,10 @@ import java.util.Arrays;
 import org.layerensembles.core.DType;
 import org.layerensembles.core.NDArray;
 import org.layerensembles.core.NDArrays;
-import org.layerensembles.core.Shapes;
 import org.layerensembles.core.backend.Checks;
 import org.layerensembles.core.backend.MaxPoolResult;
 import org.layerensembles.core.backend.Pool2dParams;
+import org.layerensembles.core.backend.PoolChecks;
 import org.layerensembles.core.reference.RefArrays;
 
 /**
@@ -135,16 +135,8 @@ final class CpuPooling {
      */
     public static NDArray maxPool2dBackward(NDArray gradY, NDArray indices, int[] inputShape) {
         String op = "maxPool2dBackward";
-        Checks.float32(op, "gradY", gradY);
-        Checks.dtype(op, "indices", indices, DType.INT32);
-        Checks.rank(op, "gradY", gradY, 4);
-        Checks.sameShape(op, "gradY", gradY, "indices", indices);
-        int[] in = inputShape(op, inputShape);
+        int[] in = PoolChecks.maxPoolBackward(gradY, indices, inputShape);
         int[] gy = gradY.shape();
-        if (in[0] != gy[0] || in[1] != gy[1]) {
-            throw new IllegalArgumentException(op + ": gradY " + Shapes.str(gy) + " and input " + Shapes.str(in)
-                    + " differ in N or C");
-        }
         NDArray gyc = gradY.contiguous();
         NDArray ic = indices.contiguous();
         NDArray gx = NDArrays.empty(DType.FLOAT32, in);
@@ -241,11 +233,8 @@ final class CpuPooling {
 
     /** Spreads each output gradient, divided by its window's divisor, over the window's real elements. */
     public static NDArray avgPool2dBackward(NDArray gradY, int[] inputShape, Pool2dParams p) {
-        String op = "avgPool2dBackward";
-        Checks.float32(op, "gradY", gradY);
-        int[] in = inputShape(op, inputShape);
-        int[] outShape = p.outputShape(op, in);
-        Checks.sameShape(op, "gradY", gradY.shape(), "pooled output of input " + Shapes.str(in), outShape);
+        int[] in = PoolChecks.avgPoolBackward(gradY, inputShape, p);
+        int[] outShape = gradY.shape();
         NDArray gyc = gradY.contiguous();
         NDArray gx = NDArrays.empty(DType.FLOAT32, in);
         Geometry g = new Geometry(in, outShape);
@@ -277,13 +266,8 @@ final class CpuPooling {
 
     /** Mean over H and W: [N, C, H, W] to [N, C, 1, 1]. */
     public static NDArray globalAvgPool2d(NDArray x) {
-        String op = "globalAvgPool2d";
-        Checks.float32(op, "input", x);
-        Checks.rank(op, "input", x, 4);
+        PoolChecks.globalAvgPool(x);
         int[] in = x.shape();
-        if (in[2] < 1 || in[3] < 1) {
-            throw new IllegalArgumentException(op + ": input planes must not be empty, got " + Shapes.str(in));
-        }
         int[] outShape = {in[0], in[1], 1, 1};
         NDArray xc = x.contiguous();
         NDArray y = NDArrays.empty(DType.FLOAT32, outShape);
@@ -301,10 +285,7 @@ final class CpuPooling {
 
     /** dL/dx = dL/dy / (H*W) over each plane. */
     public static NDArray globalAvgPool2dBackward(NDArray gradY, int[] inputShape) {
-        String op = "globalAvgPool2dBackward";
-        Checks.float32(op, "gradY", gradY);
-        int[] in = inputShape(op, inputShape);
-        Checks.sameShape(op, "gradY", gradY.shape(), "pooled output", new int[] {in[0], in[1], 1, 1});
+        int[] in = PoolChecks.globalAvgPoolBackward(gradY, inputShape);
         NDArray gyc = gradY.contiguous();
         NDArray gx = NDArrays.empty(DType.FLOAT32, in);
         Geometry g = new Geometry(in, gradY.shape());
@@ -320,18 +301,6 @@ final class CpuPooling {
     }
 
     // ---- shared plumbing
-
-    private static int[] inputShape(String op, int[] inputShape) {
-        if (inputShape == null || inputShape.length != 4) {
-            throw new IllegalArgumentException(op + ": inputShape must be [N, C, H, W], got "
-                    + (inputShape == null ? "null" : Shapes.str(inputShape)));
-        }
-        int[] in = Shapes.validate(op, inputShape);
-        if (in[2] < 1 || in[3] < 1) {
-            throw new IllegalArgumentException(op + ": input planes must not be empty, got " + Shapes.str(in));
-        }
-        return in;
-    }
 
     /** Plane counts and extents of an [N, C, H, W] input and its [N, C, OH, OW] output. */
     private record Geometry(int planes, int h, int w, int oh, int ow) {

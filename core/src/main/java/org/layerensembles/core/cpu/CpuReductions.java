@@ -12,6 +12,7 @@ import org.layerensembles.core.NDArrays;
 import org.layerensembles.core.Shapes;
 import org.layerensembles.core.backend.Checks;
 import org.layerensembles.core.backend.ReduceOp;
+import org.layerensembles.core.backend.ReduceShapes;
 import org.layerensembles.core.cpu.ReduceKernels.Groups;
 
 /**
@@ -49,18 +50,9 @@ final class CpuReductions {
         String name = "reduce " + op;
         Checks.float32(name, "x", x);
         int[] shape = x.shape();
-        boolean[] reduced = reducedAxes(name, shape, axes);
-        int[] outShape = outShape(shape, reduced, keepDims);
-        NDArray out = NDArrays.empty(DType.FLOAT32, outShape);
-        long count = 1;
-        for (int d = 0; d < shape.length; d++) {
-            if (reduced[d]) {
-                count *= shape[d];
-            }
-        }
-        if (count == 0 && (op == ReduceOp.MAX || op == ReduceOp.MIN)) {
-            throw new IllegalArgumentException(name + ": cannot reduce over zero elements of x " + Shapes.str(shape));
-        }
+        boolean[] reduced = ReduceShapes.reducedAxes(name, shape, axes);
+        long count = ReduceShapes.reducedCount(name, op, shape, reduced);
+        NDArray out = NDArrays.empty(DType.FLOAT32, ReduceShapes.outShape(shape, reduced, keepDims));
         if (out.numel() == 0) {
             return out;
         }
@@ -91,66 +83,13 @@ final class CpuReductions {
         Checks.float32("sumTo", "x", x);
         Objects.requireNonNull(shape, "sumTo: shape is null");
         int[] target = Shapes.validate("sumTo", shape);
-        int[] have = x.shape();
-        int lead = have.length - target.length;
-        boolean ok = lead >= 0;
-        List<Integer> axes = new ArrayList<>();
-        for (int d = 0; ok && d < have.length; d++) {
-            if (d < lead) {
-                axes.add(d);
-            } else if (target[d - lead] == 1 && have[d] != 1) {
-                axes.add(d);
-            } else {
-                ok = target[d - lead] == have[d];
-            }
-        }
-        if (!ok) {
-            throw new IllegalArgumentException("sumTo: x of shape " + Shapes.str(have) + " cannot be summed to shape "
-                    + Shapes.str(target) + " (x's shape must be a broadcast of it)");
-        }
-        if (axes.isEmpty()) {
+        int[] axes = ReduceShapes.sumToAxes(x.shape(), target);
+        if (axes.length == 0) {
             NDArray out = NDArrays.empty(DType.FLOAT32, target);
-            StridedCopy.copy(x, out.reshape(have));
+            StridedCopy.copy(x, out.reshape(x.shape()));
             return out;
         }
-        int[] axisArray = axes.stream().mapToInt(Integer::intValue).toArray();
-        return reduce(ReduceOp.SUM, x, axisArray, true).reshape(target);
-    }
-
-    // ---- validation and shapes
-
-    static boolean[] reducedAxes(String name, int[] shape, int[] axes) {
-        boolean[] reduced = new boolean[shape.length];
-        if (axes == null || axes.length == 0) {
-            Arrays.fill(reduced, true);
-            return reduced;
-        }
-        for (int axis : axes) {
-            int a = axis < 0 ? axis + shape.length : axis;
-            if (a < 0 || a >= shape.length) {
-                throw new IllegalArgumentException(name + ": axis " + axis + " is out of range for x of shape "
-                        + Shapes.str(shape));
-            }
-            if (reduced[a]) {
-                throw new IllegalArgumentException(name + ": axis " + axis + " appears twice in "
-                        + Arrays.toString(axes) + " for x of shape " + Shapes.str(shape));
-            }
-            reduced[a] = true;
-        }
-        return reduced;
-    }
-
-    static int[] outShape(int[] shape, boolean[] reduced, boolean keepDims) {
-        int[] out = new int[shape.length];
-        int n = 0;
-        for (int d = 0; d < shape.length; d++) {
-            if (!reduced[d]) {
-                out[n++] = shape[d];
-            } else if (keepDims) {
-                out[n++] = 1;
-            }
-        }
-        return Arrays.copyOf(out, n);
+        return reduce(ReduceOp.SUM, x, axes, true).reshape(target);
     }
 
     private static void fillWith(NDArray out, float value) {

@@ -5,7 +5,6 @@ import java.lang.foreign.ValueLayout;
 import org.layerensembles.core.DType;
 import org.layerensembles.core.NDArray;
 import org.layerensembles.core.NDArrays;
-import org.layerensembles.core.Shapes;
 import org.layerensembles.core.backend.Checks;
 import org.layerensembles.core.backend.Resize;
 
@@ -62,15 +61,8 @@ final class CpuResample {
 
     /** dL/dx of {@link #resize} given dL/dy: each output gradient goes back to its taps, weighted. */
     public static NDArray resizeBackward(NDArray gradY, int[] inputShape, Resize spec) {
-        String op = "resizeBackward";
-        Checks.float32(op, "gradY", gradY);
-        if (inputShape == null || inputShape.length != 4) {
-            throw new IllegalArgumentException(op + ": inputShape must be [N, C, H, W], got "
-                    + (inputShape == null ? "null" : Shapes.str(inputShape)));
-        }
-        int[] in = Shapes.validate(op, inputShape);
-        int[] outShape = spec.outputShape(op, in);
-        Checks.sameShape(op, "gradY", gradY.shape(), "resized output of input " + Shapes.str(in), outShape);
+        int[] in = spec.backwardInputShape(gradY, inputShape);
+        int[] outShape = gradY.shape();
         NDArray gyc = gradY.contiguous();
         NDArray gx = NDArrays.empty(DType.FLOAT32, in);
         Plan plan = new Plan(spec, in, outShape);

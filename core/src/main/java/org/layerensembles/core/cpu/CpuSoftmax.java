@@ -4,7 +4,7 @@ import java.lang.foreign.MemorySegment;
 import org.layerensembles.core.DType;
 import org.layerensembles.core.NDArray;
 import org.layerensembles.core.NDArrays;
-import org.layerensembles.core.backend.Checks;
+import org.layerensembles.core.backend.SoftmaxChecks;
 
 /**
  * Softmax and log-softmax along any axis of any rank, forward and backward. The twin is
@@ -49,11 +49,7 @@ final class CpuSoftmax {
 
     private static NDArray forward(String op, NDArray x, int axis, SoftmaxKernels.Columns columns,
                                    SoftmaxKernels.Row row) {
-        if (x == null) {
-            throw new IllegalArgumentException(op + ": x is null");
-        }
-        Checks.float32(op, "x", x);
-        int a = axisOf(op, axis, x);
+        int a = SoftmaxChecks.forward(op, x, axis);
         NDArray xc = x.contiguous();
         NDArray out = NDArrays.empty(DType.FLOAT32, x.shape());
         run(xc, xc, out, a, columns, row);
@@ -62,28 +58,12 @@ final class CpuSoftmax {
 
     private static NDArray backward(String op, NDArray y, NDArray gradY, int axis, SoftmaxKernels.Columns columns,
                                     SoftmaxKernels.Row row) {
-        if (y == null || gradY == null) {
-            throw new IllegalArgumentException(op + ": y and gradY must not be null");
-        }
-        Checks.float32(op, "y", y);
-        Checks.float32(op, "gradY", gradY);
-        Checks.sameShape(op, "y", y, "gradY", gradY);
-        int a = axisOf(op, axis, y);
+        int a = SoftmaxChecks.backward(op, y, gradY, axis);
         NDArray yc = y.contiguous();
         NDArray gc = gradY.contiguous();
         NDArray out = NDArrays.empty(DType.FLOAT32, y.shape());
         run(yc, gc, out, a, columns, row);
         return out;
-    }
-
-    private static int axisOf(String op, int axis, NDArray x) {
-        int rank = x.rank();
-        int a = axis < 0 ? axis + rank : axis;
-        if (a < 0 || a >= rank) {
-            throw new IllegalArgumentException(op + ": axis " + axis + " is out of range for x of shape "
-                    + java.util.Arrays.toString(x.shape()) + " (rank " + rank + ")");
-        }
-        return a;
     }
 
     /** Applies a kernel over contiguous a and b (same shape) into out, split into fixed tasks. */

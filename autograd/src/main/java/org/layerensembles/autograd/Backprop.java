@@ -50,7 +50,7 @@ final class Backprop {
                 throw new IllegalArgumentException("backward: an implicit gradient needs a one-element tensor, got shape "
                         + Shapes.str(root.shape()) + "; pass the upstream gradient explicitly");
             }
-            seed = NDArrays.full(1f, root.shape());
+            seed = BackendArrays.placedLike(NDArrays.full(1f, root.shape()), root.data());
         } else if (!Arrays.equals(seed.shape(), root.shape()) || seed.dtype() != DType.FLOAT32) {
             throw new IllegalArgumentException("backward: upstream gradient " + seed.dtype() + " " + Shapes.str(seed.shape())
                     + " does not match the tensor's float32 " + Shapes.str(root.shape()));
@@ -134,7 +134,7 @@ final class Backprop {
     /** Adds g into a leaf's gradient in place, allocating it beside the leaf's data on first use. */
     static NDArray accumulateInto(NDArray grad, NDArray g, NDArray data) {
         if (grad == null || !grad.isAlive()) {
-            grad = NDArrays.zerosBeside(data);
+            grad = BackendArrays.zerosBeside(data);
             backend().copy(g, grad);
             return grad;
         }

@@ -100,10 +100,8 @@ final class CudaElementwise {
         Checks.float32(name, "a", a);
         Checks.float32(name, "b", b);
         int[] shape = Shapes.broadcast(name, a.shape(), b.shape());
-        gpu.require(name, "a", a);
-        gpu.require(name, "b", b);
         NDArray out = gpu.empty(DType.FLOAT32, shape);
-        launchBinary(name, op, a, b, out);
+        launchBinary(name, op, gpu.operand(name, "a", a), gpu.operand(name, "b", b), out);
         return out;
     }
 
@@ -111,10 +109,8 @@ final class CudaElementwise {
         Objects.requireNonNull(op, "binaryInto: op is null");
         String name = "binaryInto " + op;
         ElementwiseChecks.binaryInto(name, a, b, out);
-        gpu.require(name, "a", a);
-        gpu.require(name, "b", b);
         gpu.require(name, "out", out);
-        launchBinary(name, op, a, b, out);
+        launchBinary(name, op, gpu.operand(name, "a", a), gpu.operand(name, "b", b), out);
     }
 
     private void launchBinary(String name, BinaryOp op, NDArray a, NDArray b, NDArray out) {
@@ -159,15 +155,15 @@ final class CudaElementwise {
 
     NDArray where(NDArray condition, NDArray a, NDArray b) {
         int[] shape = ElementwiseChecks.whereShape(condition, a, b);
-        gpu.require("where", "condition", condition);
-        gpu.require("where", "a", a);
-        gpu.require("where", "b", b);
+        NDArray c = gpu.operand("where", "condition", condition);
+        NDArray x = gpu.operand("where", "a", a);
+        NDArray y = gpu.operand("where", "b", b);
         NDArray out = gpu.empty(a.dtype(), shape);
         long n = out.numel();
-        StridedLayout l = StridedLayout.of("where", shape, StridedLayout.broadcastStrides(condition, shape),
-                StridedLayout.broadcastStrides(a, shape), StridedLayout.broadcastStrides(b, shape));
-        gpu.launchElements(MODULE, "where_map", n, l.addTo(KernelArgs.create().ptr(Gpu.address(condition))
-                .i32(condition.dtype() == DType.INT32 ? 1 : 0).ptr(Gpu.address(a)).ptr(Gpu.address(b))
+        StridedLayout l = StridedLayout.of("where", shape, StridedLayout.broadcastStrides(c, shape),
+                StridedLayout.broadcastStrides(x, shape), StridedLayout.broadcastStrides(y, shape));
+        gpu.launchElements(MODULE, "where_map", n, l.addTo(KernelArgs.create().ptr(Gpu.address(c))
+                .i32(c.dtype() == DType.INT32 ? 1 : 0).ptr(Gpu.address(x)).ptr(Gpu.address(y))
                 .ptr(Gpu.address(out)).i32((int) n)));
         return out;
     }

@@ -52,6 +52,20 @@ final class Gpu {
         }
     }
 
+    /**
+     * An operand of a broadcasting op on this device: the array itself when it lives here; a
+     * one-element host array (the scalars autograd and the layers build with
+     * {@code NDArrays.scalar}) is copied to the device; anything else is refused as by
+     * {@link #require}.
+     */
+    NDArray operand(String op, String what, NDArray x) {
+        if (x != null && x.numel() == 1 && x.device().kind().equals("cpu")) {
+            return runtime.toDevice(x.contiguous());
+        }
+        require(op, what, x);
+        return x;
+    }
+
     /** This array if contiguous, else a contiguous device copy (in the current scope). */
     NDArray contiguous(NDArray x) {
         if (x.isContiguous()) {

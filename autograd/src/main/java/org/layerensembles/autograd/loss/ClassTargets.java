@@ -1,6 +1,7 @@
 package org.layerensembles.autograd.loss;
 
 import java.util.Arrays;
+import org.layerensembles.autograd.BackendArrays;
 import org.layerensembles.autograd.Tensor;
 import org.layerensembles.core.DType;
 import org.layerensembles.core.NDArray;
@@ -22,10 +23,13 @@ final class ClassTargets {
     private final int ignoreIndex;
     /** Number of elements whose label is the ignore index. */
     final int ignoredCount;
+    /** The targets as given (their device is where every array made here goes). */
+    private final NDArray targets;
     /** int32 [N, d1..dk]: the labels, 0 where ignored. */
     final NDArray safeLabels;
 
-    private ClassTargets(int[] shape, int classes, int[] labels, int ignoreIndex) {
+    private ClassTargets(NDArray targets, int[] shape, int classes, int[] labels, int ignoreIndex) {
+        this.targets = targets;
         this.shape = shape;
         this.classes = classes;
         this.labels = labels;
@@ -40,7 +44,7 @@ final class ClassTargets {
             }
         }
         this.ignoredCount = ignored;
-        this.safeLabels = NDArrays.of(safe, shape);
+        this.safeLabels = placed(NDArrays.of(safe, shape));
     }
 
     /**
@@ -76,7 +80,7 @@ final class ClassTargets {
                     + Shapes.str(expected));
         }
         int classes = in[1];
-        int[] labels = targets.data().toIntArray();
+        int[] labels = BackendArrays.onHostCopy(targets.data()).toIntArray();
         for (int i = 0; i < labels.length; i++) {
             int v = labels[i];
             if ((v < 0 || v >= classes) && v != ignoreIndex) {
@@ -85,7 +89,7 @@ final class ClassTargets {
                         + classes + ") and is not the ignore index " + ignoreIndex);
             }
         }
-        return new ClassTargets(ts, classes, labels, ignoreIndex);
+        return new ClassTargets(targets.data(), ts, classes, labels, ignoreIndex);
     }
 
     /** Checks class weights against C and returns them as floats, or null when there are none. */
@@ -98,6 +102,11 @@ final class ClassTargets {
                     + " got " + weights.dtype() + " " + Shapes.str(weights.shape()));
         }
         return weights.toFloatArray();
+    }
+
+    /** A host array made from the labels, moved to the targets' device. */
+    private NDArray placed(NDArray host) {
+        return BackendArrays.placedLike(host, targets);
     }
 
     boolean anyIgnored() {
@@ -115,7 +124,7 @@ final class ClassTargets {
         for (int i = 0; i < labels.length; i++) {
             m[i] = labels[i] == ignoreIndex ? 1f : 0f;
         }
-        return NDArrays.of(m, shape);
+        return placed(NDArrays.of(m, shape));
     }
 
     /** float32 [N, 1, d1..dk]: 0 where the label is the ignore index, else 1. */
@@ -124,7 +133,7 @@ final class ClassTargets {
         for (int i = 0; i < labels.length; i++) {
             m[i] = labels[i] == ignoreIndex ? 0f : 1f;
         }
-        return NDArrays.of(m, withClassDim(1));
+        return placed(NDArrays.of(m, withClassDim(1)));
     }
 
     /** float32 [N, d1..dk]: w[y_i] per element, 0 where ignored. */
@@ -133,7 +142,7 @@ final class ClassTargets {
         for (int i = 0; i < labels.length; i++) {
             w[i] = labels[i] == ignoreIndex ? 0f : classWeights[labels[i]];
         }
-        return NDArrays.of(w, shape);
+        return placed(NDArrays.of(w, shape));
     }
 
     /**

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.layerensembles.autograd.Autograd;
+import org.layerensembles.autograd.BackendArrays;
 import org.layerensembles.autograd.Tensor;
 import org.layerensembles.autograd.nn.StateDict;
 import org.layerensembles.core.DType;
@@ -209,7 +210,7 @@ public abstract class Optimizer {
             List<String> bufs = bufferNames();
             s.buffers = new NDArray[bufs.size()];
             for (int b = 0; b < s.buffers.length; b++) {
-                s.buffers[b] = NDArrays.zerosBeside(params.get(i).data());
+                s.buffers[b] = BackendArrays.zerosBeside(params.get(i).data());
             }
         } else {
             for (NDArray b : s.buffers) {

@@ -150,8 +150,9 @@ final class GemmPacking {
         if (rs == 1 && (L == 16 || L == 8)) {
             kFull = kc - kc % L;
             jFull = cols - cols % L;
-            for (int p0 = 0; p0 < kFull; p0 += L) {
-                for (int j0 = 0; j0 < jFull; j0 += L) {
+            // Along the depth for L columns at a time: L sequential streams the prefetcher follows.
+            for (int j0 = 0; j0 < jFull; j0 += L) {
+                for (int p0 = 0; p0 < kFull; p0 += L) {
                     transposeBlock(b, (src + j0 * cs + p0) * 4, cs * 4, dst, (panel + (long) p0 * nr + j0) * 4,
                             nr * 4L);
                 }

@@ -14,7 +14,7 @@ import java.util.List;
  * 24, 2x8 10 per 16), which {@link GemmPlan} weighs against the rows and columns a tile wastes at the edges.
  */
 enum GemmTile {
-    /** 6 x 64 on AVX-512: the default for large M. */
+    /** 6 x 64 on AVX-512: the default for large M (all four AVX-512 tiles ran 112-116 GFLOP/s on one core here). */
     R6_V4(6, 4, 1.0),
     /** 4 x 96 on AVX-512: M a multiple of 4 (16, 32, ...). */
     R4_V6(4, 6, 0.98),
@@ -22,12 +22,12 @@ enum GemmTile {
     R2_V8(2, 8, 0.75),
     /** 8 x 48 on AVX-512: N a multiple of 48, e.g. the 9 C columns of a 3x3 conv's weight gradient. */
     R8_V3(8, 3, 0.95),
-    /** 6 x 16 on AVX2. */
-    R6_V2(6, 2, 1.0),
-    /** 4 x 24 on AVX2. */
-    R4_V3(4, 3, 0.95),
-    /** 2 x 32 on AVX2. */
-    R2_V4(2, 4, 0.7);
+    /** 6 x 16 on AVX2 (six broadcasts per 12 FMAs: 55 GFLOP/s where 4 x 24 ran 68, one core, -XX:UseAVX=2). */
+    R6_V2(6, 2, 0.8),
+    /** 4 x 24 on AVX2: the default for large M there. */
+    R4_V3(4, 3, 1.0),
+    /** 2 x 32 on AVX2 (66 GFLOP/s in the same measurement). */
+    R2_V4(2, 4, 0.95);
 
     /** Tiles that fit the register file of this machine's preferred species. */
     static final List<GemmTile> AVAILABLE = GemmKernels.S.vectorBitSize() >= 512

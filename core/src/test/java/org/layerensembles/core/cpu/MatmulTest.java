@@ -91,12 +91,15 @@ class MatmulTest {
             boolean ta = (t & 1) != 0;
             boolean tb = (t & 2) != 0;
             boolean strided = rng.nextBoolean();
-            NDArray a = strided ? TestData.nonContiguous(100 + i, stored(m, k, ta)) : TestData.array(100 + i, stored(m, k, ta));
-            NDArray b = strided ? TestData.nonContiguous(200 + i, stored(k, n, tb)) : TestData.array(200 + i, stored(k, n, tb));
+            int[] as = stored(m, k, ta);
+            int[] bs = stored(k, n, tb);
+            NDArray a = strided ? TestData.nonContiguous(100 + i, as) : TestData.array(100 + i, as);
+            NDArray b = strided ? TestData.nonContiguous(200 + i, bs) : TestData.array(200 + i, bs);
             INDArray an = Nd4jInterop.nd4j(a);
             INDArray bn = Nd4jInterop.nd4j(b);
             INDArray expected = (ta ? an.transpose() : an).mmul(tb ? bn.transpose() : bn);
-            String what = "vs ND4J M=" + m + " N=" + n + " K=" + k + " tA=" + ta + " tB=" + tb + " strided=" + strided;
+            String what = "vs ND4J M=" + m + " N=" + n + " K=" + k + " tA=" + ta + " tB=" + tb
+                    + " strided=" + strided;
             Compare.assertClose(what, Nd4jInterop.doubles(expected), cpu.matmul(a, b, ta, tb), atol(k), RTOL);
         }
     }
@@ -104,12 +107,14 @@ class MatmulTest {
     @Test
     void batchedWithTransposesAndOddSizes() {
         // Broadcast batches with both operands read transposed, on sizes off every tile edge.
-        checkAgainstReference("[3,K,M]^T x [K,N]", TestData.array(71, 3, 65, 7), TestData.array(72, 65, 129), true, false, 65);
-        checkAgainstReference("[M,K] x [2,3,N,K]^T", TestData.array(73, 17, 31), TestData.array(74, 2, 3, 5, 31), false, true, 31);
-        checkAgainstReference("[2,1,K,M]^T x [4,N,K]^T", TestData.array(75, 2, 1, 257, 3), TestData.array(76, 4, 63, 257),
-                true, true, 257);
-        checkAgainstReference("[5,M,K] x [5,K,N] strided", TestData.nonContiguous(77, 5, 16, 144), TestData.nonContiguous(78, 5, 144, 200),
-                false, false, 144);
+        checkAgainstReference("[3,K,M]^T x [K,N]", TestData.array(71, 3, 65, 7), TestData.array(72, 65, 129),
+                true, false, 65);
+        checkAgainstReference("[M,K] x [2,3,N,K]^T", TestData.array(73, 17, 31), TestData.array(74, 2, 3, 5, 31),
+                false, true, 31);
+        checkAgainstReference("[2,1,K,M]^T x [4,N,K]^T", TestData.array(75, 2, 1, 257, 3),
+                TestData.array(76, 4, 63, 257), true, true, 257);
+        checkAgainstReference("[5,M,K] x [5,K,N] strided", TestData.nonContiguous(77, 5, 16, 144),
+                TestData.nonContiguous(78, 5, 144, 200), false, false, 144);
     }
 
     @Test

@@ -19,7 +19,11 @@ import jdk.incubator.vector.VectorSpecies;
  * B read in place, its row stride.
  *
  * <p>Depth is not unrolled (on the full 24-accumulator tiles unrolling makes the register file
- * spill, CPU-KERNELS.md) and each kernel is one small method so that C2 compiles it whole. The
+ * spill, CPU-KERNELS.md) and each kernel is one small method so that C2 compiles it whole. They
+ * are at the edge of what C1 can compile: an 8 x 3 tile (eight broadcast rows) made C1 bail out
+ * ("out of virtual registers in linear scan") in one JVM run out of three, and then ran 100x
+ * slower, never reaching C2 (CPU-KERNELS.md's tiered-compilation trap); keep new tiles at six
+ * rows or fewer. The
  * sum of every element runs over p in increasing order by FMA from zero, whatever the tile.
  */
 final class GemmKernels {
@@ -242,91 +246,6 @@ final class GemmKernels {
         c15.intoMemorySegment(t, 13 * VB, NO);
         c16.intoMemorySegment(t, 14 * VB, NO);
         c17.intoMemorySegment(t, 15 * VB, NO);
-    }
-
-    /** 8 rows x 3 vectors (8 x 48 on AVX-512): for N a multiple of 48 (3x3 conv weight gradients: 9 C columns). */
-    static void k8x3(MemorySegment a, long ao, long aRow, long aDepth, int rows,
-                      MemorySegment b, long bo, long bStep, int kc, MemorySegment t) {
-        long a1 = ao + Math.min(1, rows - 1) * aRow;
-        long a2 = ao + Math.min(2, rows - 1) * aRow;
-        long a3 = ao + Math.min(3, rows - 1) * aRow;
-        long a4 = ao + Math.min(4, rows - 1) * aRow;
-        long a5 = ao + Math.min(5, rows - 1) * aRow;
-        long a6 = ao + Math.min(6, rows - 1) * aRow;
-        long a7 = ao + Math.min(7, rows - 1) * aRow;
-        FloatVector c00 = FloatVector.zero(S);
-        FloatVector c01 = c00, c02 = c00;
-        FloatVector c10 = c00, c11 = c00, c12 = c00;
-        FloatVector c20 = c00, c21 = c00, c22 = c00;
-        FloatVector c30 = c00, c31 = c00, c32 = c00;
-        FloatVector c40 = c00, c41 = c00, c42 = c00;
-        FloatVector c50 = c00, c51 = c00, c52 = c00;
-        FloatVector c60 = c00, c61 = c00, c62 = c00;
-        FloatVector c70 = c00, c71 = c00, c72 = c00;
-        long o = 0;
-        for (int p = 0; p < kc; p++) {
-            FloatVector b0 = FloatVector.fromMemorySegment(S, b, bo, NO);
-            FloatVector b1 = FloatVector.fromMemorySegment(S, b, bo + VB, NO);
-            FloatVector b2 = FloatVector.fromMemorySegment(S, b, bo + 2 * VB, NO);
-            FloatVector x = FloatVector.broadcast(S, a.get(F, ao + o));
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            c02 = x.fma(b2, c02);
-            x = FloatVector.broadcast(S, a.get(F, a1 + o));
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            c12 = x.fma(b2, c12);
-            x = FloatVector.broadcast(S, a.get(F, a2 + o));
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            c22 = x.fma(b2, c22);
-            x = FloatVector.broadcast(S, a.get(F, a3 + o));
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
-            c32 = x.fma(b2, c32);
-            x = FloatVector.broadcast(S, a.get(F, a4 + o));
-            c40 = x.fma(b0, c40);
-            c41 = x.fma(b1, c41);
-            c42 = x.fma(b2, c42);
-            x = FloatVector.broadcast(S, a.get(F, a5 + o));
-            c50 = x.fma(b0, c50);
-            c51 = x.fma(b1, c51);
-            c52 = x.fma(b2, c52);
-            x = FloatVector.broadcast(S, a.get(F, a6 + o));
-            c60 = x.fma(b0, c60);
-            c61 = x.fma(b1, c61);
-            c62 = x.fma(b2, c62);
-            x = FloatVector.broadcast(S, a.get(F, a7 + o));
-            c70 = x.fma(b0, c70);
-            c71 = x.fma(b1, c71);
-            c72 = x.fma(b2, c72);
-            o += aDepth;
-            bo += bStep;
-        }
-        c00.intoMemorySegment(t, 0, NO);
-        c01.intoMemorySegment(t, VB, NO);
-        c02.intoMemorySegment(t, 2 * VB, NO);
-        c10.intoMemorySegment(t, 3 * VB, NO);
-        c11.intoMemorySegment(t, 4 * VB, NO);
-        c12.intoMemorySegment(t, 5 * VB, NO);
-        c20.intoMemorySegment(t, 6 * VB, NO);
-        c21.intoMemorySegment(t, 7 * VB, NO);
-        c22.intoMemorySegment(t, 8 * VB, NO);
-        c30.intoMemorySegment(t, 9 * VB, NO);
-        c31.intoMemorySegment(t, 10 * VB, NO);
-        c32.intoMemorySegment(t, 11 * VB, NO);
-        c40.intoMemorySegment(t, 12 * VB, NO);
-        c41.intoMemorySegment(t, 13 * VB, NO);
-        c42.intoMemorySegment(t, 14 * VB, NO);
-        c50.intoMemorySegment(t, 15 * VB, NO);
-        c51.intoMemorySegment(t, 16 * VB, NO);
-        c52.intoMemorySegment(t, 17 * VB, NO);
-        c60.intoMemorySegment(t, 18 * VB, NO);
-        c61.intoMemorySegment(t, 19 * VB, NO);
-        c62.intoMemorySegment(t, 20 * VB, NO);
-        c70.intoMemorySegment(t, 21 * VB, NO);
-        c71.intoMemorySegment(t, 22 * VB, NO);
-        c72.intoMemorySegment(t, 23 * VB, NO);
     }
 
     /** 6 rows x 2 vectors (6 x 16 on AVX2): 12 accumulators in a 16-register file. */

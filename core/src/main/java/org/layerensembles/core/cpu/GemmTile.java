@@ -10,18 +10,16 @@ import java.util.List;
  *
  * <p>Which tiles exist depends on the register file: 32 vector registers (AVX-512) hold 24
  * accumulators plus the B vectors and a broadcast; 16 (AVX2 and narrower) hold 12. Each has an
- * efficiency relative to the best tile (loads per FMA: 6x4 and 4x6 need 10 per 24, 8x3 11 per
- * 24, 2x8 10 per 16), which {@link GemmPlan} weighs against the rows and columns a tile wastes at the edges.
+ * efficiency relative to the best tile (loads per FMA: 6x4 and 4x6 need 10 per 24, 2x8 10 per
+ * 16), which {@link GemmPlan} weighs against the rows and columns a tile wastes at the edges.
  */
 enum GemmTile {
-    /** 6 x 64 on AVX-512: the default for large M (all four AVX-512 tiles ran 112-116 GFLOP/s on one core here). */
+    /** 6 x 64 on AVX-512: the default for large M (the three AVX-512 tiles ran 112-116 GFLOP/s on one core here). */
     R6_V4(6, 4, 1.0),
     /** 4 x 96 on AVX-512: M a multiple of 4 (16, 32, ...). */
     R4_V6(4, 6, 0.98),
     /** 2 x 128 on AVX-512: M = 1 or 2. */
     R2_V8(2, 8, 0.75),
-    /** 8 x 48 on AVX-512: N a multiple of 48, e.g. the 9 C columns of a 3x3 conv's weight gradient. */
-    R8_V3(8, 3, 0.95),
     /** 6 x 16 on AVX2 (six broadcasts per 12 FMAs: 55 GFLOP/s where 4 x 24 ran 68, one core, -XX:UseAVX=2). */
     R6_V2(6, 2, 0.8),
     /** 4 x 24 on AVX2: the default for large M there. */
@@ -31,7 +29,7 @@ enum GemmTile {
 
     /** Tiles that fit the register file of this machine's preferred species. */
     static final List<GemmTile> AVAILABLE = GemmKernels.S.vectorBitSize() >= 512
-            ? List.of(R6_V4, R4_V6, R2_V8, R8_V3) : List.of(R6_V2, R4_V3, R2_V4);
+            ? List.of(R6_V4, R4_V6, R2_V8) : List.of(R6_V2, R4_V3, R2_V4);
 
     final int rows;
     final int vectors;
@@ -52,7 +50,6 @@ enum GemmTile {
             case R6_V4 -> GemmKernels.k6x4(a, ao, aRow, aDepth, validRows, b, bo, bStep, kc, t);
             case R4_V6 -> GemmKernels.k4x6(a, ao, aRow, aDepth, validRows, b, bo, bStep, kc, t);
             case R2_V8 -> GemmKernels.k2x8(a, ao, aRow, aDepth, validRows, b, bo, bStep, kc, t);
-            case R8_V3 -> GemmKernels.k8x3(a, ao, aRow, aDepth, validRows, b, bo, bStep, kc, t);
             case R6_V2 -> GemmKernels.k6x2(a, ao, aRow, aDepth, validRows, b, bo, bStep, kc, t);
             case R4_V3 -> GemmKernels.k4x3(a, ao, aRow, aDepth, validRows, b, bo, bStep, kc, t);
             case R2_V4 -> GemmKernels.k2x4(a, ao, aRow, aDepth, validRows, b, bo, bStep, kc, t);

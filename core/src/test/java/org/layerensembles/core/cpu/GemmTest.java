@@ -59,7 +59,7 @@ class GemmTest {
     @Test
     void smallAndNarrowShapesOfTheNetwork() {
         // 1x1 heads and convs with few output channels (small M), few input channels (small N in
-        // backward-weights), 3x3 weight gradients (N = 9 C, the 8 x 48 tile), and their transposed forms.
+        // backward-weights), 3x3 weight gradients (N = 9 C), and their transposed forms.
         int[][] shapes = {{2, 4096, 16}, {16, 3000, 144}, {4, 1000, 32}, {32, 700, 288}, {1, 513, 65},
                 {200, 16, 300}, {513, 2, 17}, {128, 16, 700}, {16, 16, 4000}, {2, 16, 3000}, {16, 144, 3000},
                 {64, 576, 300}, {17, 145, 65}};

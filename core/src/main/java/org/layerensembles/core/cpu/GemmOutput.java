@@ -27,13 +27,31 @@ final class GemmOutput {
      */
     static void write(MemorySegment t, int columns, int mr, int nr, MemorySegment c, long at, long cRs, long cCs,
                       boolean add) {
-        if (cCs == 1) {
+        if (cCs == 1 && nr == columns) {
+            writeFullRows(t, columns, mr, c, at * 4, cRs * 4, add);
+        } else if (cCs == 1) {
             for (int i = 0; i < mr; i++) {
                 writeRow(t, (long) i * columns * 4, nr, c, (at + i * cRs) * 4, add);
             }
         } else {
             for (int i = 0; i < mr; i++) {
                 writeStrided(t, (long) i * columns, nr, c, at + i * cRs, cCs, add);
+            }
+        }
+    }
+
+    /** Rows of whole vectors: the common case, kept to one tight loop. */
+    private static void writeFullRows(MemorySegment t, int columns, int mr, MemorySegment c, long to, long rowBytes,
+                                      boolean add) {
+        long from = 0;
+        long rowEnd = columns * 4L;
+        for (int i = 0; i < mr; i++, to += rowBytes) {
+            for (long j = 0; j < rowEnd; j += L * 4L, from += L * 4L) {
+                FloatVector x = FloatVector.fromMemorySegment(GemmKernels.S, t, from, NO);
+                if (add) {
+                    x = x.add(FloatVector.fromMemorySegment(GemmKernels.S, c, to + j, NO));
+                }
+                x.intoMemorySegment(c, to + j, NO);
             }
         }
     }

@@ -95,7 +95,11 @@ final class GemmPacking {
             int cols = Math.min(nr, nc - jr);
             long panel = (long) jr * kc;
             long src = off + jr * cs;
-            if (cs == 1) {
+            if (cs == 1 && cols == nr) {
+                for (int p = 0; p < kc; p++) {
+                    copyFullRow(b, (src + p * rs) * 4, nr, dst, (panel + (long) p * nr) * 4);
+                }
+            } else if (cs == 1) {
                 for (int p = 0; p < kc; p++) {
                     copyRow(b, (src + p * rs) * 4, cols, nr, dst, (panel + (long) p * nr) * 4);
                 }
@@ -111,6 +115,13 @@ final class GemmPacking {
                     zeroStrided(dst, panel + j, nr, kc);
                 }
             }
+        }
+    }
+
+    /** Copies {@code nr} contiguous floats (a multiple of L), a vector at a time. */
+    private static void copyFullRow(MemorySegment src, long from, int nr, MemorySegment dst, long to) {
+        for (long v = 0; v < nr * 4L; v += L * 4L) {
+            FloatVector.fromMemorySegment(S, src, from + v, NO).intoMemorySegment(dst, to + v, NO);
         }
     }
 

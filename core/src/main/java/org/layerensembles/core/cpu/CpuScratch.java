@@ -12,7 +12,11 @@ import java.lang.foreign.MemorySegment;
 final class CpuScratch {
     /** Slot of the convolution column buffer. */
     static final int CONV_COLUMNS = 0;
-    private static final int SLOTS = 1;
+    /** Slots of {@link CpuGemm}'s packed A block, packed B panel and register-tile spill. */
+    static final int GEMM_A = 1;
+    static final int GEMM_B = 2;
+    static final int GEMM_TILE = 3;
+    private static final int SLOTS = 4;
 
     private static final ThreadLocal<MemorySegment[]> BUFFERS = ThreadLocal.withInitial(() -> new MemorySegment[SLOTS]);
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Random;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -15,7 +16,9 @@ import org.layerensembles.core.backend.Backend;
 import org.layerensembles.core.reference.MatmulRef;
 import org.layerensembles.core.reference.RefArrays;
 import org.layerensembles.core.testing.Compare;
+import org.layerensembles.core.testing.Nd4jInterop;
 import org.layerensembles.core.testing.TestData;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * CpuBackend.matmul (CpuGemm) against the double-precision MatmulRef.
@@ -70,6 +73,48 @@ class MatmulTest {
                 true, true, 30);
         // Large enough per product to take the parallel-within-a-product path.
         checkAgainstReference("[2,M,K]x[K,N] large", TestData.array(12, 2, 130, 200), TestData.array(13, 200, 150), false, false, 200);
+    }
+
+    /**
+     * Against ND4J's own product (an implementation nobody here wrote) on random shapes drawn from
+     * sizes around every tile, block and panel edge, for all transpose flags, with operands stored
+     * contiguously or transposed in memory. Same tolerance as against the reference.
+     */
+    @Test
+    void matchesNd4jOnRandomShapes() {
+        Random rng = new Random(8);
+        for (int i = 0; i < 24; i++) {
+            int m = GemmTest.SIZES[rng.nextInt(GemmTest.SIZES.length)];
+            int n = GemmTest.SIZES[rng.nextInt(GemmTest.SIZES.length)];
+            int k = GemmTest.SIZES[rng.nextInt(GemmTest.SIZES.length)];
+            int t = rng.nextInt(4);
+            boolean ta = (t & 1) != 0;
+            boolean tb = (t & 2) != 0;
+            boolean strided = rng.nextBoolean();
+            int[] as = stored(m, k, ta);
+            int[] bs = stored(k, n, tb);
+            NDArray a = strided ? TestData.nonContiguous(100 + i, as) : TestData.array(100 + i, as);
+            NDArray b = strided ? TestData.nonContiguous(200 + i, bs) : TestData.array(200 + i, bs);
+            INDArray an = Nd4jInterop.nd4j(a);
+            INDArray bn = Nd4jInterop.nd4j(b);
+            INDArray expected = (ta ? an.transpose() : an).mmul(tb ? bn.transpose() : bn);
+            String what = "vs ND4J M=" + m + " N=" + n + " K=" + k + " tA=" + ta + " tB=" + tb
+                    + " strided=" + strided;
+            Compare.assertClose(what, Nd4jInterop.doubles(expected), cpu.matmul(a, b, ta, tb), atol(k), RTOL);
+        }
+    }
+
+    @Test
+    void batchedWithTransposesAndOddSizes() {
+        // Broadcast batches with both operands read transposed, on sizes off every tile edge.
+        checkAgainstReference("[3,K,M]^T x [K,N]", TestData.array(71, 3, 65, 7), TestData.array(72, 65, 129),
+                true, false, 65);
+        checkAgainstReference("[M,K] x [2,3,N,K]^T", TestData.array(73, 17, 31), TestData.array(74, 2, 3, 5, 31),
+                false, true, 31);
+        checkAgainstReference("[2,1,K,M]^T x [4,N,K]^T", TestData.array(75, 2, 1, 257, 3),
+                TestData.array(76, 4, 63, 257), true, true, 257);
+        checkAgainstReference("[5,M,K] x [5,K,N] strided", TestData.nonContiguous(77, 5, 16, 144),
+                TestData.nonContiguous(78, 5, 144, 200), false, false, 144);
     }
 
     @Test

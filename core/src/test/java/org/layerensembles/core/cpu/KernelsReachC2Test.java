@@ -46,7 +46,7 @@ class KernelsReachC2Test {
             NDArray logits = NDArrays.randomUniform(rng.fork(6), -3, 3, 64, 10);
             Conv2dParams same = Conv2dParams.of(1, 1);
             List<String> failures = JitTiers.notAtC2(DEADLINE_MILLIS,
-                    JitTiers.kernel("GEMM", scoped(() -> B.matmul(a, a, false, false)), CPU + "CpuGemm."),
+                    JitTiers.kernel("GEMM", scoped(() -> B.matmul(a, a, false, false)), CPU + "GemmKernels."),
                     JitTiers.kernel("conv2d forward", scoped(() -> B.conv2d(x, w, null, same)),
                             CPU + "CpuIm2col.im2col("),
                     JitTiers.kernel("conv2d backward data",

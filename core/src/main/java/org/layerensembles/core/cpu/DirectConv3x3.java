@@ -32,10 +32,10 @@ final class DirectConv3x3 {
     private static final long MAX_SCRATCH_FLOATS = 1 << 24;
     /** Fewer tasks than this split the output channels too, so that both cores get work. */
     private static final int MIN_TASKS = 4;
-    /** Scratch layout: an edge tile, then the bias of a tile, then the copies. */
+    /** Scratch layout: an edge tile, then the bias of a tile's rows (16 copies each), then the copies. */
     private static final int TILE_AT = 0;
     private static final int BIAS_AT = ROWS * POSITIONS;
-    private static final int COPIES_AT = BIAS_AT + 16;
+    private static final int COPIES_AT = BIAS_AT + ROWS * 16;
 
     private DirectConv3x3() {
     }
@@ -140,7 +140,9 @@ final class DirectConv3x3 {
                                     MemorySegment y, long yRow, int positions) {
         for (int r = 0; r < ROWS; r++) {
             float b = bias == null ? 0f : bias.segment().getAtIndex(F, bias.offset() + f0 + Math.min(r, rows - 1));
-            s.setAtIndex(F, BIAS_AT + r, b);
+            for (int l = 0; l < 16; l++) {
+                s.setAtIndex(F, BIAS_AT + r * 16L + l, b);
+            }
         }
         long copyBytes = copyLength * 4;
         long w0 = weights.first() + f0 * weights.rowBytes();

@@ -21,8 +21,9 @@ import jdk.incubator.vector.VectorSpecies;
  * input channels in order, then taps in order, started from the bias: the same on any thread
  * count.
  *
- * <p>The kernel is kept small (a loop over input channels and kernel rows, the three taps of a
- * row unrolled) so that C2 compiles it (CPU-KERNELS.md, "tiered-compilation trap").
+ * <p>The kernel is kept small (one loop over input channels x taps, one tap per iteration) so
+ * that C1 compiles it at the profiling tier and C2 after it (CPU-KERNELS.md,
+ * "tiered-compilation trap").
  */
 final class DirectConv3x3Kernel {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
@@ -46,7 +47,9 @@ final class DirectConv3x3Kernel {
      *                 first output position, copy k is {@code k * copyBytes} further, input
      *                 channel c {@code c * channelBytes} further, kernel row dy {@code dy * rowBytes}
      * @param rows     valid output channels of the tile (1 to {@link #ROWS})
-     * @param bias     {@link #ROWS} floats at {@code bo} that start the sums
+     * @param bias     {@link #ROWS} vectors at {@code bo}, each one row's bias in every lane, that
+     *                 start the sums (loaded as vectors: broadcasting eight scalars here too made
+     *                 the method too big for C1)
      * @param y        where row r of the tile goes: {@code yo + r * yRowBytes}
      */
     static void tile(MemorySegment x, long xo, long copyBytes, long rowBytes, long channelBytes, int channels,
@@ -59,49 +62,59 @@ final class DirectConv3x3Kernel {
         long r5 = w0 + Math.min(5, rows - 1) * wRowBytes;
         long r6 = w0 + Math.min(6, rows - 1) * wRowBytes;
         long r7 = w0 + Math.min(7, rows - 1) * wRowBytes;
-        FloatVector a00 = FloatVector.broadcast(S, bias.get(F, bo)), a01 = a00;
-        FloatVector a10 = FloatVector.broadcast(S, bias.get(F, bo + 4)), a11 = a10;
-        FloatVector a20 = FloatVector.broadcast(S, bias.get(F, bo + 8)), a21 = a20;
-        FloatVector a30 = FloatVector.broadcast(S, bias.get(F, bo + 12)), a31 = a30;
-        FloatVector a40 = FloatVector.broadcast(S, bias.get(F, bo + 16)), a41 = a40;
-        FloatVector a50 = FloatVector.broadcast(S, bias.get(F, bo + 20)), a51 = a50;
-        FloatVector a60 = FloatVector.broadcast(S, bias.get(F, bo + 24)), a61 = a60;
-        FloatVector a70 = FloatVector.broadcast(S, bias.get(F, bo + 28)), a71 = a70;
+        FloatVector a00 = FloatVector.fromMemorySegment(S, bias, bo, NO), a01 = a00;
+        FloatVector a10 = FloatVector.fromMemorySegment(S, bias, bo + VB, NO), a11 = a10;
+        FloatVector a20 = FloatVector.fromMemorySegment(S, bias, bo + 2 * VB, NO), a21 = a20;
+        FloatVector a30 = FloatVector.fromMemorySegment(S, bias, bo + 3 * VB, NO), a31 = a30;
+        FloatVector a40 = FloatVector.fromMemorySegment(S, bias, bo + 4 * VB, NO), a41 = a40;
+        FloatVector a50 = FloatVector.fromMemorySegment(S, bias, bo + 5 * VB, NO), a51 = a50;
+        FloatVector a60 = FloatVector.fromMemorySegment(S, bias, bo + 6 * VB, NO), a61 = a60;
+        FloatVector a70 = FloatVector.fromMemorySegment(S, bias, bo + 7 * VB, NO), a71 = a70;
         long nextCopy = copyBytes + 4; // tap dx reads copy dx, dx elements further
-        for (int c = 0; c < channels; c++) {
-            long wc = c * wChannelBytes;
-            long xr = xo + c * channelBytes;
-            for (int dy = 0; dy < 3; dy++, xr += rowBytes, wc += 3 * tapBytes) {
-                for (int dx = 0; dx < 3; dx++) {
-                    long xa = xr + dx * nextCopy;
-                    long o = wc + dx * tapBytes;
-                    FloatVector v0 = FloatVector.fromMemorySegment(S, x, xa, NO);
-                    FloatVector v1 = FloatVector.fromMemorySegment(S, x, xa + VB, NO);
-                    FloatVector b = FloatVector.broadcast(S, w.get(F, w0 + o));
-                    a00 = b.fma(v0, a00);
-                    a01 = b.fma(v1, a01);
-                    b = FloatVector.broadcast(S, w.get(F, r1 + o));
-                    a10 = b.fma(v0, a10);
-                    a11 = b.fma(v1, a11);
-                    b = FloatVector.broadcast(S, w.get(F, r2 + o));
-                    a20 = b.fma(v0, a20);
-                    a21 = b.fma(v1, a21);
-                    b = FloatVector.broadcast(S, w.get(F, r3 + o));
-                    a30 = b.fma(v0, a30);
-                    a31 = b.fma(v1, a31);
-                    b = FloatVector.broadcast(S, w.get(F, r4 + o));
-                    a40 = b.fma(v0, a40);
-                    a41 = b.fma(v1, a41);
-                    b = FloatVector.broadcast(S, w.get(F, r5 + o));
-                    a50 = b.fma(v0, a50);
-                    a51 = b.fma(v1, a51);
-                    b = FloatVector.broadcast(S, w.get(F, r6 + o));
-                    a60 = b.fma(v0, a60);
-                    a61 = b.fma(v1, a61);
-                    b = FloatVector.broadcast(S, w.get(F, r7 + o));
-                    a70 = b.fma(v0, a70);
-                    a71 = b.fma(v1, a71);
-                }
+        long xa = xo;
+        long o = 0;
+        int dx = 0;
+        int dy = 0;
+        // One loop over (channel, tap), the position advanced by counters: nested loops here
+        // made C1 run out of virtual registers, and a kernel left at a low tier runs boxed.
+        for (int k = 9 * channels; k > 0; k--) {
+            FloatVector v0 = FloatVector.fromMemorySegment(S, x, xa, NO);
+            FloatVector v1 = FloatVector.fromMemorySegment(S, x, xa + VB, NO);
+            FloatVector b = FloatVector.broadcast(S, w.get(F, w0 + o));
+            a00 = b.fma(v0, a00);
+            a01 = b.fma(v1, a01);
+            b = FloatVector.broadcast(S, w.get(F, r1 + o));
+            a10 = b.fma(v0, a10);
+            a11 = b.fma(v1, a11);
+            b = FloatVector.broadcast(S, w.get(F, r2 + o));
+            a20 = b.fma(v0, a20);
+            a21 = b.fma(v1, a21);
+            b = FloatVector.broadcast(S, w.get(F, r3 + o));
+            a30 = b.fma(v0, a30);
+            a31 = b.fma(v1, a31);
+            b = FloatVector.broadcast(S, w.get(F, r4 + o));
+            a40 = b.fma(v0, a40);
+            a41 = b.fma(v1, a41);
+            b = FloatVector.broadcast(S, w.get(F, r5 + o));
+            a50 = b.fma(v0, a50);
+            a51 = b.fma(v1, a51);
+            b = FloatVector.broadcast(S, w.get(F, r6 + o));
+            a60 = b.fma(v0, a60);
+            a61 = b.fma(v1, a61);
+            b = FloatVector.broadcast(S, w.get(F, r7 + o));
+            a70 = b.fma(v0, a70);
+            a71 = b.fma(v1, a71);
+            o += tapBytes;
+            if (++dx < 3) {
+                xa += nextCopy;
+            } else if (++dy < 3) {
+                dx = 0;
+                xa += rowBytes - 2 * nextCopy;
+            } else {
+                dx = 0;
+                dy = 0;
+                xa += channelBytes - 2 * rowBytes - 2 * nextCopy;
+                o += wChannelBytes - 9 * tapBytes;
             }
         }
         a00.intoMemorySegment(y, yo, NO);

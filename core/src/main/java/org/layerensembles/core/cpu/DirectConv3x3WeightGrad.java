@@ -119,16 +119,9 @@ final class DirectConv3x3WeightGrad {
         boolean inPlace = positions % LANES == 0;
         long copyLength = wholeVectors((int) DirectConv3x3Copies.length(vectors * LANES, w));
         long runCopies = 3 * copyLength;
-        long xFloats = (long) (c1 - c0) * runs * runCopies;
+        long xFloats = 4L * runs * runCopies;
         long gFloats = inPlace ? 0 : (long) runs * filters * vectors * LANES;
         MemorySegment s = CpuScratch.floats(CpuScratch.CONV_COLUMNS, COPIES_AT + xFloats + gFloats);
-        for (int c = c0; c < c1; c++) {
-            for (int r = 0; r < runs; r++) {
-                long plane = x.offset() + ((long) (n0 + r) * channels + c) * positions;
-                DirectConv3x3Copies.copy(x.segment(), plane, positions, w, q0, copyLength,
-                        s, COPIES_AT + ((long) (c - c0) * runs + r) * runCopies, copyLength);
-            }
-        }
         MemorySegment gs;
         long gFirst;
         long gRow;
@@ -143,10 +136,18 @@ final class DirectConv3x3WeightGrad {
             copyGradRows(gradY, filters, positions, n0, runs, q0, len, s, COPIES_AT + xFloats, vectors * LANES);
         }
         long gRun = filters * gRow;
+        long xChannel = runs * runCopies * 4;
         for (int cq = c0; cq < c1; cq += 4) {
-            long xq = (COPIES_AT + (long) (cq - c0) * runs * runCopies) * 4;
-            long xChannel = runs * runCopies * 4;
-            int last = c1 - 1 - cq; // channels past c1 re-read the group's last one; dropped below
+            // The copies of four channels at a time, so that they stay in cache across taps and filters.
+            int last = Math.min(3, c1 - 1 - cq); // channels past c1 re-read the last one; dropped below
+            for (int j = 0; j <= last; j++) {
+                for (int r = 0; r < runs; r++) {
+                    long plane = x.offset() + ((long) (n0 + r) * channels + cq + j) * positions;
+                    DirectConv3x3Copies.copy(x.segment(), plane, positions, w, q0, copyLength,
+                            s, COPIES_AT + ((long) j * runs + r) * runCopies, copyLength);
+                }
+            }
+            long xq = COPIES_AT * 4L;
             for (int tap = 0; tap < 9; tap++) {
                 int dy = tap / 3;
                 int dx = tap % 3;
@@ -163,7 +164,7 @@ final class DirectConv3x3WeightGrad {
                     DirectConv3x3WeightGradKernel.laneSums(s, TILE_AT * 4L, s, SUMS_AT * 4L);
                     for (int i = 0; i < Math.min(4, lastRow + 1); i++) {
                         long row = at + ((long) (f0 + i) * channels + cq) * 9 + tap;
-                        for (int j = 0; j < Math.min(4, last + 1); j++) {
+                        for (int j = 0; j <= last; j++) {
                             dst.setAtIndex(F, row + j * 9L, s.getAtIndex(F, SUMS_AT + 4 * i + j));
                         }
                     }

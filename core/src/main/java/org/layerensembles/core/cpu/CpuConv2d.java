@@ -15,8 +15,8 @@ import org.layerensembles.core.backend.Conv2dParams;
 /**
  * 2-D convolution (cross-correlation, groups = 1) on the CPU. 3x3 kernels with stride 1 and
  * padding 1 run {@link DirectConv3x3} (forward, backward data) and {@link DirectConv3x3WeightGrad}
- * (backward weights) where the machine has 512-bit vectors; everything else runs im2col +
- * {@link CpuGemm}:
+ * (backward weights, planes of 256 positions or more) where the machine has 512-bit vectors;
+ * everything else runs im2col + {@link CpuGemm}:
  * with the weights viewed as a matrix W [F, C*KH*KW] and the columns X of an image
  * [C*KH*KW, OH*OW] ({@link CpuIm2col}),
  * <ul>
@@ -190,7 +190,7 @@ final class CpuConv2d {
         if (size == 0 || (long) g.n() * positions == 0) {
             return NDArrays.zeros(weightShape);
         }
-        if (direct(g)) {
+        if (direct(g) && DirectConv3x3WeightGrad.preferred(g)) {
             return DirectConv3x3WeightGrad.backwardWeights(x.contiguous(), gradY.contiguous(), g);
         }
         int chunk = chunk(rows, positions);

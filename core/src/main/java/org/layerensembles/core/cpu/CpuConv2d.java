@@ -13,7 +13,10 @@ import org.layerensembles.core.backend.Checks;
 import org.layerensembles.core.backend.Conv2dParams;
 
 /**
- * 2-D convolution (cross-correlation, groups = 1) on the CPU as im2col + {@link CpuGemm}:
+ * 2-D convolution (cross-correlation, groups = 1) on the CPU. 3x3 kernels with stride 1 and
+ * padding 1 run {@link DirectConv3x3} (forward, backward data) and {@link DirectConv3x3WeightGrad}
+ * (backward weights, planes of 256 positions or more) where the machine has 512-bit vectors;
+ * everything else runs im2col + {@link CpuGemm}:
  * with the weights viewed as a matrix W [F, C*KH*KW] and the columns X of an image
  * [C*KH*KW, OH*OW] ({@link CpuIm2col}),
  * <ul>
@@ -36,6 +39,11 @@ final class CpuConv2d {
     private static final int POSITIONS_PER_WEIGHT_TASK = 4096;
     /** Target rows (channels x taps) of a backward-data task. */
     private static final int ROWS_PER_DATA_TASK = 96;
+    /**
+     * System property {@code le.conv2d.im2col=true} sends the 3x3 convolutions that the direct
+     * kernels take to im2col as well: the baseline of Conv2dBenchmark. Read once.
+     */
+    private static final boolean IM2COL_ONLY = Boolean.getBoolean("le.conv2d.im2col");
 
     private CpuConv2d() {
     }
@@ -57,10 +65,17 @@ final class CpuConv2d {
         return (x + y - 1) / y;
     }
 
+    private static boolean direct(ConvGeometry g) {
+        return !IM2COL_ONLY && DirectConv3x3.supports(g);
+    }
+
     /** y = conv2d(x, w) + bias: x [N, C, H, W], w [F, C, KH, KW], bias [F] or null. */
     public static NDArray forward(NDArray x, NDArray w, NDArray bias, Conv2dParams p) {
         int[] outShape = p.forwardShape(x, w, bias);
         ConvGeometry g = ConvGeometry.of(x.shape(), w.shape(), outShape, p);
+        if (direct(g)) {
+            return DirectConv3x3.forward(x.contiguous(), w.contiguous(), bias == null ? null : bias.contiguous(), g);
+        }
         NDArray out = NDArrays.empty(DType.FLOAT32, outShape);
         if (out.numel() == 0) {
             return out;
@@ -115,6 +130,9 @@ final class CpuConv2d {
         int[] outShape = p.outputShape(op, Shapes.validate(op, inputShape), w.shape());
         Checks.sameShape(op, "gradY", gradY.shape(), "conv2d output", outShape);
         ConvGeometry g = ConvGeometry.of(inputShape, w.shape(), outShape, p);
+        if (direct(g)) {
+            return DirectConv3x3.backwardData(gradY.contiguous(), w.contiguous(), g);
+        }
         NDArray dx = g.pointwise() ? NDArrays.empty(DType.FLOAT32, inputShape) : NDArrays.zeros(inputShape);
         if (dx.numel() == 0) {
             return dx;
@@ -172,6 +190,9 @@ final class CpuConv2d {
         if (size == 0 || (long) g.n() * positions == 0) {
             return NDArrays.zeros(weightShape);
         }
+        if (direct(g) && DirectConv3x3WeightGrad.preferred(g)) {
+            return DirectConv3x3WeightGrad.backwardWeights(x.contiguous(), gradY.contiguous(), g);
+        }
         int chunk = chunk(rows, positions);
         int span = chunk * Math.max(1, POSITIONS_PER_WEIGHT_TASK / chunk);
         int spansPerImage = ceilDiv(positions, span);
@@ -214,7 +235,7 @@ final class CpuConv2d {
     }
 
     /** dst[e] += partial_1[e] + ... in partial order (so the sum is the same on any thread count). */
-    private static void addPartials(MemorySegment dst, MemorySegment partials, int count, int size) {
+    static void addPartials(MemorySegment dst, MemorySegment partials, int count, int size) {
         int grain = 1 << 14;
         Parallel.forEach(Parallel.taskCount(size, grain), t -> {
             int e0 = t * grain;

@@ -16,46 +16,49 @@ import org.layerensembles.core.cpu.DeterministicLog;
 
 /**
  * The vector kernel of {@link FusedUncertainty} for one task (a run of pixels of one image). It
- * walks the pixels in groups of {@link #L} (one float vector); per group it reads the heads' class
- * planes at that position a few times (the group's 4·T·C·L bytes stay in the L1 cache), each pass
- * a short method of its own so that the JIT compiles every one with all its vectors in registers
- * (a method with too much vector code runs out of the JIT's node budget for inlining, and what
- * is not inlined gets its vectors boxed):
+ * walks the pixels in blocks of {@link #L} (one float vector); per block it reads the heads' class
+ * planes at that position in a few short passes (the block's 4·T·C·L bytes stay in the L1 cache
+ * between them), each a method of its own that takes no vector argument and returns none, so that
+ * the JIT compiles every one with all its vectors in registers whether or not it inlines it into
+ * the block loop (a method with too much vector code runs out of the JIT's node budget for
+ * inlining, and a vector crossing a call that is not inlined is boxed):
  * <ol>
- *   <li>{@link #planeLogs}: ln(p + ε) of every plane ({@link DeterministicLog});</li>
- *   <li>per class, {@link #classSums}: Σ_t p in double (two half vectors), heads in order, and
- *       each head's running argmax; {@link #finishClass}: p̄ = Σ / T in double, so p̄ and the
- *       label (argmax of p̄, first class wins) equal {@link Uncertainty}'s bit for bit;
- *       {@link #softPass}: Σ_t (p - p̄)² / T, the soft variance's term (float);</li>
- *   <li>{@link #meanPlaneLogs}, {@link #logTerms}: per head H_t = Σ_c p ln(p + ε) and
- *       Σ_c p̄ ln(p̄ + ε) by the same float operations in the same order, so MI = H(p̄) - mean_t H_t
- *       (summed in double) is exactly 0 when the heads are equal;</li>
- *   <li>{@link #hardVariance} (votes, in double, as the reference), {@link #entropyAndMi},
- *       {@link #writeMaps}, then the scores ({@link TaskSums}), the agreement counts and, with a
- *       ground truth, its statistics (scalar double, per pixel in order, as the reference).</li>
+ *   <li>{@link #classMean}, per class: Σ_t p in double (two half vectors, heads in order),
+ *       p̄ = Σ / T in double, so p̄ and the label (argmax of p̄, first class wins ties, updated
+ *       class by class) equal {@link Uncertainty}'s bit for bit;</li>
+ *   <li>{@link #headLabels}: each head's argmax (first class wins), class by class in registers;</li>
+ *   <li>{@link #headEntropies}: per head Σ_c p ln(p + ε) and {@link #meanEntropy}: Σ_c p̄ ln(p̄ + ε),
+ *       by the same float operations in the same class order ({@link DeterministicLog}), so MI is
+ *       exactly 0 when the heads are equal;</li>
+ *   <li>{@link #softVariance}: Σ_c Σ_t (p - p̄)² / T in float;</li>
+ *   <li>{@link #entropyMiAndVariance}: MI = H(p̄) + (1/T) Σ_t Σ_c p ln(p + ε) summed in double, the
+ *       hard-label variance from the votes in double (as the reference), and the maps written;
+ *       then the scores ({@link TaskSums}), the agreement counts and, with a ground truth, its
+ *       statistics (scalar double, per pixel in order, as the reference).</li>
  * </ol>
- * Apart from the logarithm every operation is IEEE-exact, so results do not depend on the JIT tier
- * or the thread.
+ * Doubles and floats meet only through half vectors of the same lane count ({@link #FH} and
+ * {@link #D}), whose conversions the JIT compiles to one instruction. Apart from the logarithm every
+ * operation is IEEE-exact, so results do not depend on the JIT tier or the thread.
  *
  * <p>Loads and stores are never masked (masked memory access costs the JIT many nodes): a task's
- * last, partial group is moved back to end at the task's end, and only its lanes not yet counted
+ * last, partial block is moved back to end at the task's end, and only its lanes not yet counted
  * enter the sums (lane by lane, into the same partials); images smaller than one vector are
  * padded by the caller ({@code limit} then marks the real pixels).
  */
 final class FusedGroups {
     static final VectorSpecies<Float> F = DeterministicLog.SPECIES;
     static final int L = F.length();
+    /** Doubles of a float vector's lower (or upper) half. */
     private static final VectorSpecies<Double> D = VectorSpecies.of(double.class,
             VectorShape.forBitSize(F.vectorBitSize()));
     private static final int HL = D.length();
+    /** Half a float vector: the floats of one {@link #D} vector. */
     private static final VectorSpecies<Float> FH = VectorSpecies.of(float.class,
             VectorShape.forBitSize(F.vectorBitSize() / 2));
     private static final VectorSpecies<Integer> IH = VectorSpecies.of(int.class,
             VectorShape.forBitSize(F.vectorBitSize() / 2));
-    /** Rotates a float vector by half its lanes (upper half to lower half and back). */
-    private static final VectorShuffle<Float> HALF_ROTATION = VectorShuffle.fromOp(F, i -> (i + HL) % L);
-    private static final VectorMask<Float> UPPER = F.indexInRange(-HL, HL);
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+    private static final long HALF_BYTES = (long) HL * Float.BYTES;
     private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT;
     private static final int POSITIONS = TaskSums.POSITIONS;
 
@@ -77,20 +80,17 @@ final class FusedGroups {
     private final MemorySegment truth;
     private final long truthBase;
 
-    // Scratch: state handed from one pass to the next, one group at a time.
-    private final float[] logs;                     // [t * c * L] ln(p + eps) of every plane
-    private final float[] meanLogsByClass;          // [c * L] ln(p̄ + eps)
-    private final float[] best;                     // [t * L] each head's largest p so far
-    private final float[] cur;                      // [t * L] its class (as a float)
-    private final double[] sum = new double[L];     // Σ_t p of the current class
+    // Scratch: state handed from one pass to the next, one block at a time.
+    private final float[] block;                    // [t * c * L] the planes at the block
+    private final double[] soft = new double[L];    // soft variance
+    private final double[] classMeans;              // [c * L] p̄
     private final float[] meanF;                    // [c * L] p̄ rounded to float
-    private final double[] classMeans;              // [c * L] p̄ (with a ground truth)
-    private final float[] meanLogs = new float[L];  // Σ_c p̄ ln(p̄ + eps)
-    private final float[] headLogs;                 // [t * L] Σ_c p ln(p + eps) per head
-    private final double[] soft = new double[L];
     private final double[] bestMean = new double[L];
-    private final double[] label = new double[L];
-    private final double[] values = new double[3 * L]; // entropy, MI, variance of the group
+    private final double[] label = new double[L];  // argmax of p̄
+    private final float[] cur;                      // [t * L] each head's argmax (as a float)
+    private final float[] headLogs;                 // [t * L] Σ_c p ln(p + eps) per head
+    private final float[] meanLogs = new float[L];  // Σ_c p̄ ln(p̄ + eps)
+    private final double[] values = new double[3 * L]; // entropy, MI, variance of the block
 
     /** The output maps, laid out [N, C, stride] (mean) and [N, stride] (the others). */
     record Outputs(MemorySegment mean, long meanBase, MemorySegment labels, long labelBase,
@@ -122,13 +122,11 @@ final class FusedGroups {
         truthBase = truth == null ? 0 : truth.offset();
         planeSeg = new MemorySegment[t * c];
         planeBytes = new long[t * c];
-        logs = new float[t * c * L];
-        meanLogsByClass = new float[c * L];
-        best = new float[t * L];
-        cur = new float[t * L];
+        block = new float[t * c * L];
+        classMeans = new double[c * L];
         meanF = new float[c * L];
+        cur = new float[t * L];
         headLogs = new float[t * L];
-        classMeans = truth == null ? null : new double[c * L];
     }
 
     /** Pixels [first, end) of image {@code img}, end - first >= L, added into {@code sums}. */
@@ -146,16 +144,11 @@ final class FusedGroups {
             int lo = x - gx;
             int hi = Math.min(L, limit - gx);
             long xBytes = (long) gx * Float.BYTES;
-            planeLogs(xBytes);
+            headPass(xBytes);
             for (int cls = 0; cls < c; cls++) {
-                classSums(xBytes, cls);
-                finishClass(meanPlanes + (long) cls * stride + gx, cls);
-                softPass(xBytes, cls);
+                classMean(meanPlanes + (long) cls * stride + gx, cls);
             }
-            meanPlaneLogs();
-            logTerms(xBytes);
-            hardVariance();
-            entropyAndMi();
+            meanEntropy();
             writeMaps(maps + gx);
             if (lo == 0 && hi == L) {
                 addScores(gx - first, sums);
@@ -170,183 +163,142 @@ final class FusedGroups {
     }
 
     /**
-     * ln(p + ε) of every plane at the group (byte {@code xBytes} into the plane). The logarithm
-     * gets a pass of its own, with nothing else in it: it is a large piece of vector code, and a
-     * method holding more exceeds the JIT's node budget for inlining, after which vectors are boxed.
+     * p̄ of class {@code cls} (Σ_t p in double, heads in order, divided by T), written at mean
+     * element {@code at}; the label (argmax of p̄ so far, the first class winning ties) updated.
      */
-    private void planeLogs(long xBytes) {
-        FloatVector epsV = FloatVector.broadcast(F, eps);
-        for (int j = 0; j < planeSeg.length; j++) {
-            FloatVector p = FloatVector.fromMemorySegment(F, planeSeg[j], planeBytes[j] + xBytes, NATIVE);
-            DeterministicLog.log(p.add(epsV)).intoArray(logs, j * L);
+    private void classMean(long at, int cls) {
+        double tD = t;
+        DoubleVector s0 = DoubleVector.zero(D);
+        DoubleVector s1 = DoubleVector.zero(D);
+        DoubleVector q0 = DoubleVector.zero(D);
+        DoubleVector q1 = DoubleVector.zero(D);
+        for (int j = cls * L; j < block.length; j += c * L) {
+            DoubleVector p0 = (DoubleVector) FloatVector.fromArray(FH, block, j).convertShape(VectorOperators.F2D, D, 0);
+            DoubleVector p1 = (DoubleVector) FloatVector.fromArray(FH, block, j + HL)
+                    .convertShape(VectorOperators.F2D, D, 0);
+            s0 = s0.add(p0);
+            s1 = s1.add(p1);
+            q0 = p0.fma(p0, q0);
+            q1 = p1.fma(p1, q1);
         }
-    }
-
-    /** ln(p̄ + ε) per class, p̄ rounded to float (a pass of its own, as {@link #planeLogs}). */
-    private void meanPlaneLogs() {
-        FloatVector epsV = FloatVector.broadcast(F, eps);
-        for (int cls = 0; cls < c; cls++) {
-            DeterministicLog.log(FloatVector.fromArray(F, meanF, cls * L).add(epsV)).intoArray(meanLogsByClass, cls * L);
+        DoubleVector m0 = s0.div(tD);
+        DoubleVector m1 = s1.div(tD);
+        // Σ_t (p - p̄)² / T = Σ_t p² / T - p̄²: the squares of floats and their sums are exact in
+        // double (48 + 4 bits), so equal heads give exactly 0 and the rest is far below float's ulp.
+        DoubleVector v0 = q0.div(tD).sub(m0.mul(m0));
+        DoubleVector v1 = q1.div(tD).sub(m1.mul(m1));
+        if (cls > 0) {
+            v0 = v0.add(DoubleVector.fromArray(D, soft, 0));
+            v1 = v1.add(DoubleVector.fromArray(D, soft, HL));
         }
+        v0.intoArray(soft, 0);
+        v1.intoArray(soft, HL);
+        int b = cls * L;
+        m0.intoArray(classMeans, b);
+        m1.intoArray(classMeans, b + HL);
+        FloatVector f0 = (FloatVector) m0.convertShape(VectorOperators.D2F, FH, 0);
+        FloatVector f1 = (FloatVector) m1.convertShape(VectorOperators.D2F, FH, 0);
+        f0.intoArray(meanF, b);
+        f1.intoArray(meanF, b + HL);
+        long bytes = (out.meanBase() + at) * Float.BYTES;
+        f0.intoMemorySegment(out.mean(), bytes, NATIVE);
+        f1.intoMemorySegment(out.mean(), bytes + HALF_BYTES, NATIVE);
+        DoubleVector w0 = cls == 0 ? m0 : DoubleVector.fromArray(D, bestMean, 0);
+        DoubleVector w1 = cls == 0 ? m1 : DoubleVector.fromArray(D, bestMean, HL);
+        VectorMask<Double> a0 = m0.compare(VectorOperators.GT, w0);
+        VectorMask<Double> a1 = m1.compare(VectorOperators.GT, w1);
+        w0.blend(m0, a0).intoArray(bestMean, 0);
+        w1.blend(m1, a1).intoArray(bestMean, HL);
+        DoubleVector l0 = cls == 0 ? DoubleVector.zero(D) : DoubleVector.fromArray(D, label, 0);
+        DoubleVector l1 = cls == 0 ? DoubleVector.zero(D) : DoubleVector.fromArray(D, label, HL);
+        l0.blend(cls, a0).intoArray(label, 0);
+        l1.blend(cls, a1).intoArray(label, HL);
     }
 
     /**
-     * Per head H_t = Σ_c p ln(p + ε), and Σ_c p̄ ln(p̄ + ε), in float by the same fused
-     * multiply-adds in the same class order: equal heads give equal terms.
+     * Reads each head's class planes at the block once (into {@link #block}, for {@link #classMean}):
+     * per head Σ_c p ln(p + ε) in float (fused multiply-adds, classes in order) and the head's
+     * argmax (the first class wins ties, as a float).
      */
-    private void logTerms(long xBytes) {
+    private void headPass(long xBytes) {
+        FloatVector epsV = FloatVector.broadcast(F, eps);
         for (int k = 0; k < t; k++) {
             FloatVector h = FloatVector.zero(F);
+            FloatVector best = FloatVector.zero(F);
+            FloatVector which = FloatVector.zero(F);
             for (int cls = 0; cls < c; cls++) {
                 int j = k * c + cls;
                 FloatVector p = FloatVector.fromMemorySegment(F, planeSeg[j], planeBytes[j] + xBytes, NATIVE);
-                h = p.fma(FloatVector.fromArray(F, logs, j * L), h);
+                p.intoArray(block, j * L);
+                h = p.fma(DeterministicLog.log(p.add(epsV)), h);
+                if (cls == 0) {
+                    best = p;
+                } else {
+                    VectorMask<Float> above = p.compare(VectorOperators.GT, best);
+                    best = best.blend(p, above);
+                    which = which.blend(cls, above);
+                }
             }
             h.intoArray(headLogs, k * L);
+            which.intoArray(cur, k * L);
         }
+    }
+
+    /** Σ_c p̄ ln(p̄ + ε), p̄ rounded to float, by the operations of {@link #headEntropies}. */
+    private void meanEntropy() {
+        FloatVector epsV = FloatVector.broadcast(F, eps);
         FloatVector h = FloatVector.zero(F);
         for (int cls = 0; cls < c; cls++) {
-            h = FloatVector.fromArray(F, meanF, cls * L).fma(FloatVector.fromArray(F, meanLogsByClass, cls * L), h);
+            FloatVector m = FloatVector.fromArray(F, meanF, cls * L);
+            h = m.fma(DeterministicLog.log(m.add(epsV)), h);
         }
         h.intoArray(meanLogs, 0);
     }
 
-    /** Σ_t p of class {@code cls} (double, heads in order), and each head's running argmax. */
-    private void classSums(long xBytes, int cls) {
-        DoubleVector s0 = DoubleVector.zero(D);
-        DoubleVector s1 = DoubleVector.zero(D);
-        for (int k = 0; k < t; k++) {
-            int j = k * c + cls;
-            MemorySegment seg = planeSeg[j];
-            long o = planeBytes[j] + xBytes;
-            s0 = s0.add(FloatVector.fromMemorySegment(FH, seg, o, NATIVE).convertShape(VectorOperators.F2D, D, 0));
-            s1 = s1.add(FloatVector.fromMemorySegment(FH, seg, o + (long) HL * Float.BYTES, NATIVE)
-                    .convertShape(VectorOperators.F2D, D, 0));
-            FloatVector p = FloatVector.fromMemorySegment(F, seg, o, NATIVE);
-            int b = k * L;
-            if (cls == 0) {
-                p.intoArray(best, b);
-                FloatVector.zero(F).intoArray(cur, b);
-            } else {
-                FloatVector was = FloatVector.fromArray(F, best, b);
-                VectorMask<Float> above = p.compare(VectorOperators.GT, was);
-                was.blend(p, above).intoArray(best, b);
-                FloatVector.fromArray(F, cur, b).blend(cls, above).intoArray(cur, b);
-            }
-        }
-        s0.intoArray(sum, 0);
-        s1.intoArray(sum, HL);
-    }
-
-    /** p̄ of class {@code cls}, written at mean element {@code at}; the label updated. */
-    private void finishClass(long at, int cls) {
-        double tD = t;
-        DoubleVector m0 = DoubleVector.fromArray(D, sum, 0).div(tD);
-        DoubleVector m1 = DoubleVector.fromArray(D, sum, HL).div(tD);
-        FloatVector mf = join(m0, m1);
-        mf.intoMemorySegment(out.mean(), (out.meanBase() + at) * Float.BYTES, NATIVE);
-        mf.intoArray(meanF, cls * L);
-        if (classMeans != null) {
-            m0.intoArray(classMeans, cls * L);
-            m1.intoArray(classMeans, cls * L + HL);
-        }
-        if (cls == 0) {
-            m0.intoArray(bestMean, 0);
-            m1.intoArray(bestMean, HL);
-            DoubleVector.zero(D).intoArray(label, 0);
-            DoubleVector.zero(D).intoArray(label, HL);
-        } else {
-            argmaxStep(m0, cls, 0);
-            argmaxStep(m1, cls, HL);
-        }
-    }
-
-    /** Label and best p̄ of one half after class {@code cls} (the first class wins ties). */
-    private void argmaxStep(DoubleVector m, int cls, int half) {
-        DoubleVector was = DoubleVector.fromArray(D, bestMean, half);
-        VectorMask<Double> above = m.compare(VectorOperators.GT, was);
-        was.blend(m, above).intoArray(bestMean, half);
-        DoubleVector.fromArray(D, label, half).blend(cls, above).intoArray(label, half);
-    }
-
-    /** Adds Σ_t (p - p̄)² / T of class {@code cls} to the soft variance. */
-    private void softPass(long xBytes, int cls) {
-        FloatVector mf = FloatVector.fromArray(F, meanF, cls * L);
-        FloatVector ss = FloatVector.zero(F);
-        for (int k = 0; k < t; k++) {
-            int j = k * c + cls;
-            FloatVector d = FloatVector.fromMemorySegment(F, planeSeg[j], planeBytes[j] + xBytes, NATIVE).sub(mf);
-            ss = d.fma(d, ss);
-        }
-        double tD = t;
-        DoubleVector s0 = lower(ss).div(tD);
-        DoubleVector s1 = upper(ss).div(tD);
-        if (cls == 0) {
-            s0.intoArray(soft, 0);
-            s1.intoArray(soft, HL);
-        } else {
-            DoubleVector.fromArray(D, soft, 0).add(s0).intoArray(soft, 0);
-            DoubleVector.fromArray(D, soft, HL).add(s1).intoArray(soft, HL);
-        }
-    }
-
-    /** Hard-label variance (1/C) Σ_c q(1 - q), q the fraction of heads voting c, in double. */
-    private void hardVariance() {
-        double tD = t;
-        DoubleVector one = DoubleVector.broadcast(D, 1);
-        DoubleVector var0 = DoubleVector.zero(D);
-        DoubleVector var1 = DoubleVector.zero(D);
-        for (int cls = 0; cls < c; cls++) {
-            FloatVector votes = FloatVector.zero(F);
-            for (int k = 0; k < t; k++) {
-                votes = votes.add(1f, FloatVector.fromArray(F, cur, k * L).compare(VectorOperators.EQ, cls));
-            }
-            DoubleVector q0 = lower(votes).div(tD);
-            DoubleVector q1 = upper(votes).div(tD);
-            var0 = var0.add(q0.mul(one.sub(q0)));
-            var1 = var1.add(q1.mul(one.sub(q1)));
-        }
-        var0.div(c).intoArray(values, 2 * L);
-        var1.div(c).intoArray(values, 2 * L + HL);
-    }
-
-    /** Entropy H(p̄) and MI = H(p̄) - (1/T) Σ_t H(p_t) of the group (double, from the float terms). */
-    private void entropyAndMi() {
-        DoubleVector e0 = DoubleVector.zero(D);
-        DoubleVector e1 = DoubleVector.zero(D);
-        for (int k = 0; k < t; k++) {
-            FloatVector h = FloatVector.fromArray(F, headLogs, k * L);
-            e0 = e0.add(lower(h));
-            e1 = e1.add(upper(h));
-        }
-        double tD = t;
-        FloatVector hf = FloatVector.fromArray(F, meanLogs, 0).neg();
-        DoubleVector h0 = lower(hf);
-        DoubleVector h1 = upper(hf);
-        h0.intoArray(values, 0);
-        h1.intoArray(values, HL);
-        h0.add(e0.div(tD)).intoArray(values, L);
-        h1.add(e1.div(tD)).intoArray(values, L + HL);
-    }
-
-    /** Writes the group's labels, entropy, MI, hard-label and soft variance at map element {@code px}. */
+    /**
+     * Entropy H = -Σ_c p̄ ln(p̄ + ε), MI = H + (1/T) Σ_t Σ_c p ln(p + ε) (heads summed in double)
+     * and the hard-label variance (1/C) Σ_c q(1 - q), q the fraction of heads voting c (double, as
+     * the reference), into {@link #values}; these maps, the soft variance and the labels written at
+     * map element px.
+     */
     private void writeMaps(long px) {
-        long bytes = px * Float.BYTES;
-        writeMap(out.entropy(), out.entropyBase() * Float.BYTES + bytes, values, 0);
-        writeMap(out.mi(), out.miBase() * Float.BYTES + bytes, values, L);
-        writeMap(out.variance(), out.varianceBase() * Float.BYTES + bytes, values, 2 * L);
-        writeMap(out.soft(), out.softBase() * Float.BYTES + bytes, soft, 0);
+        double tD = t;
+        FloatVector.fromArray(F, meanLogs, 0).neg()
+                .intoMemorySegment(out.entropy(), (out.entropyBase() + px) * Float.BYTES, NATIVE);
+        long miBytes = (out.miBase() + px) * Float.BYTES;
+        long varBytes = (out.varianceBase() + px) * Float.BYTES;
+        long softBytes = (out.softBase() + px) * Float.BYTES;
         long labelBytes = (out.labelBase() + px) * Integer.BYTES;
-        DoubleVector.fromArray(D, label, 0).convertShape(VectorOperators.D2I, IH, 0)
-                .intoMemorySegment(out.labels(), labelBytes, NATIVE);
-        DoubleVector.fromArray(D, label, HL).convertShape(VectorOperators.D2I, IH, 0)
-                .intoMemorySegment(out.labels(), labelBytes + (long) HL * Integer.BYTES, NATIVE);
-    }
-
-    /** Writes the L doubles at {@code from} as float32 at byte {@code at}. */
-    private static void writeMap(MemorySegment seg, long at, double[] src, int from) {
-        join(DoubleVector.fromArray(D, src, from), DoubleVector.fromArray(D, src, from + HL))
-                .intoMemorySegment(seg, at, NATIVE);
+        DoubleVector one = DoubleVector.broadcast(D, 1);
+        for (int half = 0; half < L; half += HL) {
+            DoubleVector h = ((DoubleVector) FloatVector.fromArray(FH, meanLogs, half)
+                    .convertShape(VectorOperators.F2D, D, 0)).neg();
+            DoubleVector e = DoubleVector.zero(D);
+            for (int k = 0; k < t; k++) {
+                e = e.add(FloatVector.fromArray(FH, headLogs, k * L + half).convertShape(VectorOperators.F2D, D, 0));
+            }
+            DoubleVector mi = h.add(e.div(tD));
+            DoubleVector var = DoubleVector.zero(D);
+            for (int cls = 0; cls < c; cls++) {
+                FloatVector n = FloatVector.zero(FH);
+                for (int k = 0; k < t; k++) {
+                    n = n.add(1f, FloatVector.fromArray(FH, cur, k * L + half).compare(VectorOperators.EQ, cls));
+                }
+                DoubleVector q = ((DoubleVector) n.convertShape(VectorOperators.F2D, D, 0)).div(tD);
+                var = var.add(q.mul(one.sub(q)));
+            }
+            var = var.div(c);
+            h.intoArray(values, half);
+            mi.intoArray(values, L + half);
+            var.intoArray(values, 2 * L + half);
+            long off = (long) half * Float.BYTES;
+            mi.convertShape(VectorOperators.D2F, FH, 0).intoMemorySegment(out.mi(), miBytes + off, NATIVE);
+            var.convertShape(VectorOperators.D2F, FH, 0).intoMemorySegment(out.variance(), varBytes + off, NATIVE);
+            DoubleVector.fromArray(D, soft, half).convertShape(VectorOperators.D2F, FH, 0)
+                    .intoMemorySegment(out.soft(), softBytes + off, NATIVE);
+            DoubleVector.fromArray(D, label, half).convertShape(VectorOperators.D2I, IH, 0)
+                    .intoMemorySegment(out.labels(), labelBytes + (long) half * Integer.BYTES, NATIVE);
+        }
     }
 
     /** Adds a whole aligned group, {@code offset} pixels into the task, to the score partials. */
@@ -444,22 +396,5 @@ final class FusedGroups {
             }
             sums.brier += brier;
         }
-    }
-
-    // ---- halves
-
-    private static DoubleVector lower(FloatVector v) {
-        return (DoubleVector) v.convertShape(VectorOperators.F2D, D, 0);
-    }
-
-    private static DoubleVector upper(FloatVector v) {
-        return (DoubleVector) v.rearrange(HALF_ROTATION).convertShape(VectorOperators.F2D, D, 0);
-    }
-
-    /** The float vector whose lower half is lo and upper half hi (each rounded to float). */
-    private static FloatVector join(DoubleVector lo, DoubleVector hi) {
-        FloatVector a = (FloatVector) lo.convertShape(VectorOperators.D2F, F, 0);
-        FloatVector b = (FloatVector) hi.convertShape(VectorOperators.D2F, F, 0);
-        return a.blend(b.rearrange(HALF_ROTATION), UPPER);
     }
 }

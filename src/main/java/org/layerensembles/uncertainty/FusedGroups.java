@@ -26,7 +26,7 @@ import org.layerensembles.core.cpu.DeterministicLog;
  * <ol>
  *   <li>{@link #headPass}: reads every plane once (a copy goes to {@link #block}), per head
  *       Σ_c p ln(p + ε) in float (classes in order, {@link DeterministicLog});</li>
- *   <li>{@link #headLabels}: each head's argmax (first class wins ties);</li>
+ *   <li>{@link #headLabels}: each head's argmax (first class wins ties) and the votes per class;</li>
  *   <li>{@link #classMean}, per class: Σ_t p in double (two half vectors, heads in order),
  *       p̄ = Σ / T in double, so p̄ and the label (argmax of p̄, first class wins ties) equal
  *       {@link Uncertainty}'s bit for bit; and the class's soft variance term Σ_t p² / T - p̄²;</li>
@@ -73,6 +73,8 @@ final class FusedGroups {
     private final int limit;
     private final float eps;
     private final double epsD;
+    /** Whether the score partials track their min and max (only the normalised scores need them). */
+    private final boolean range;
     private final MemorySegment[] heads;
     /** Byte offset of each head's element (0, 0, 0). */
     private final long[] headBytes;
@@ -89,6 +91,7 @@ final class FusedGroups {
     private final float[] block;                            // [t·c] planes: p
     private final float[] headLogs;                         // [t] Σ_c p ln(p + eps)
     private final float[] cur;                              // [t] each head's argmax (as a float)
+    private final float[] votes;                            // [c] heads voting c (c ≥ 1)
     private final double[] classMeans;                      // [c] p̄
     private final float[] meanF;                            // [c] p̄ rounded to float
     private final double[] bestMean = new double[STRIP * L];
@@ -108,14 +111,17 @@ final class FusedGroups {
      * @param truth  contiguous int32 [N, stride], or null
      * @param stride pixels per plane, at least {@link #L}
      * @param limit  pixels per image that count, at most stride
+     * @param range  whether to track the score maps' min and max (for normalised scores)
      */
-    FusedGroups(List<NDArray> heads, NDArray truth, int c, int stride, int limit, double eps, Outputs out) {
+    FusedGroups(List<NDArray> heads, NDArray truth, int c, int stride, int limit, double eps, boolean range,
+                Outputs out) {
         t = heads.size();
         this.c = c;
         this.stride = stride;
         this.limit = limit;
         this.eps = (float) eps;
         epsD = eps;
+        this.range = range;
         this.heads = new MemorySegment[t];
         headBytes = new long[t];
         for (int k = 0; k < t; k++) {
@@ -130,6 +136,7 @@ final class FusedGroups {
         block = new float[t * c * STRIP * L];
         headLogs = new float[t * STRIP * L];
         cur = new float[t * STRIP * L];
+        votes = new float[c * STRIP * L];
         classMeans = new double[c * STRIP * L];
         meanF = new float[c * STRIP * L];
     }
@@ -196,7 +203,10 @@ final class FusedGroups {
         }
     }
 
-    /** Each head's argmax over the classes (the first class wins ties), as a float. */
+    /**
+     * Each head's argmax over the classes (the first class wins ties), as a float, and per class
+     * c ≥ 1 the number of heads voting c.
+     */
     private void headLabels(int n) {
         for (int k = 0; k < t; k++) {
             int first = k * c * STRIP * L;
@@ -210,6 +220,11 @@ final class FusedGroups {
                     which = which.blend(cls, above);
                 }
                 which.intoArray(cur, (k * STRIP + b) * L);
+                for (int cls = 1; cls < c; cls++) {
+                    int v = (cls * STRIP + b) * L;
+                    FloatVector before = k == 0 ? FloatVector.zero(F) : FloatVector.fromArray(F, votes, v);
+                    before.add(1f, which.compare(VectorOperators.EQ, cls)).intoArray(votes, v);
+                }
             }
         }
     }
@@ -312,12 +327,16 @@ final class FusedGroups {
                 for (int k = i; k < cur.length; k += STRIP * L) {
                     e = e.add(FloatVector.fromArray(FH, headLogs, k).convertShape(VectorOperators.F2D, D, 0));
                 }
-                for (int cls = 0; cls < c; cls++) {
-                    FloatVector votes = FloatVector.zero(FH);
-                    for (int k = i; k < cur.length; k += STRIP * L) {
-                        votes = votes.add(1f, FloatVector.fromArray(FH, cur, k).compare(VectorOperators.EQ, cls));
-                    }
-                    DoubleVector q = ((DoubleVector) votes.convertShape(VectorOperators.F2D, D, 0)).div(tD);
+                // class 0's votes are the heads left; the terms are added in class order
+                DoubleVector votes0 = DoubleVector.broadcast(D, tD);
+                for (int v = STRIP * L + i; v < votes.length; v += STRIP * L) {
+                    votes0 = votes0.sub(FloatVector.fromArray(FH, votes, v).convertShape(VectorOperators.F2D, D, 0));
+                }
+                DoubleVector q0 = votes0.div(tD);
+                var = var.add(q0.mul(one.sub(q0)));
+                for (int v = STRIP * L + i; v < votes.length; v += STRIP * L) {
+                    DoubleVector q = ((DoubleVector) FloatVector.fromArray(FH, votes, v)
+                            .convertShape(VectorOperators.F2D, D, 0)).div(tD);
                     var = var.add(q.mul(one.sub(q)));
                 }
                 DoubleVector mi = h.add(e.div(tD));
@@ -352,8 +371,10 @@ final class FusedGroups {
                 }
                 DoubleVector s = DoubleVector.fromArray(D, sums.shift[m], p);
                 DoubleVector.fromArray(D, sums.shifted[m], p).add(v.sub(s)).intoArray(sums.shifted[m], p);
-                DoubleVector.fromArray(D, sums.min[m], p).min(v).intoArray(sums.min[m], p);
-                DoubleVector.fromArray(D, sums.max[m], p).max(v).intoArray(sums.max[m], p);
+                if (range) {
+                    DoubleVector.fromArray(D, sums.min[m], p).min(v).intoArray(sums.min[m], p);
+                    DoubleVector.fromArray(D, sums.max[m], p).max(v).intoArray(sums.max[m], p);
+                }
             }
         }
     }
@@ -368,8 +389,10 @@ final class FusedGroups {
                     sums.shift[m][p] = v;
                 }
                 sums.shifted[m][p] += v - sums.shift[m][p];
-                sums.min[m][p] = Math.min(sums.min[m][p], v);
-                sums.max[m][p] = Math.max(sums.max[m][p], v);
+                if (range) {
+                    sums.min[m][p] = Math.min(sums.min[m][p], v);
+                    sums.max[m][p] = Math.max(sums.max[m][p], v);
+                }
             }
         }
     }

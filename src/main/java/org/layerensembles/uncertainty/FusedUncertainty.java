@@ -116,7 +116,8 @@ public final class FusedUncertainty {
             int first = index * TASK_PIXELS;
             int end = index == tasksPerImage - 1 ? stride : first + TASK_PIXELS;
             TaskSums sums = new TaskSums(Math.min(end, hw) - first, t, c, multi, hasTruth);
-            new FusedGroups(kernelHeads, kernelTruth, c, stride, hw, options.epsilon(), out).run(img, first, end, sums);
+            new FusedGroups(kernelHeads, kernelTruth, c, stride, hw, options.epsilon(),
+                    options.normalisedScores(), out).run(img, first, end, sums);
             partials[task] = sums;
         });
 

@@ -265,9 +265,10 @@ final class FusedGroups {
             f0.intoMemorySegment(out.mean(), bytes, NATIVE);
             f1.intoMemorySegment(out.mean(), bytes + HALF_BYTES, NATIVE);
             // Σ_t (p - p̄)² / T = Σ_t p² / T - p̄²: the squares of floats and their sums are exact in
-            // double (48 + 4 bits), so equal heads give exactly 0 and the rest is far below float's ulp.
-            DoubleVector v0 = q0.div(tD).sub(m0.mul(m0));
-            DoubleVector v1 = q1.div(tD).sub(m1.mul(m1));
+            // double (48 + 4 bits), so equal heads give exactly 0 and the rounding (about 1e-16) is far
+            // below float's; clamped at 0, which a rounding could cross when the heads nearly agree.
+            DoubleVector v0 = q0.div(tD).sub(m0.mul(m0)).max(0);
+            DoubleVector v1 = q1.div(tD).sub(m1.mul(m1)).max(0);
             int o = b * L;
             DoubleVector w0 = m0;
             DoubleVector w1 = m1;

@@ -16,9 +16,9 @@ import org.layerensembles.core.cpu.Parallel;
  * {@link Uncertainty}'s definitions and choices apply unchanged.
  *
  * <p>Work is split into tasks of {@value #TASK_PIXELS} pixels of one image, the image's last task
- * taking the rest (boundaries depend only on the image size), run with {@link Parallel}; each task walks its pixels one float
- * vector at a time, reading every head's class planes at that position ({@link FusedGroups}), and
- * keeps its own partial sums ({@link TaskSums}), which are combined in task order. Every value is
+ * taking the rest (boundaries depend only on the image size), run with {@link Parallel}; each task walks its pixels in
+ * strips of a few float vectors, reading every head's class planes there once ({@link FusedGroups}),
+ * and keeps its own partial sums ({@link TaskSums}), which are combined in task order. Every value is
  * computed with IEEE-exact vector operations and a deterministic logarithm, and partial sums are
  * split by pixel position, not by vector width or thread: the output is bit-identical on any
  * number of threads.
@@ -33,8 +33,9 @@ import org.layerensembles.core.cpu.Parallel;
  *       float32 sums over the classes: each is within 1e-6 * (1 + H) of the reference, H the
  *       entropy at that pixel; MI, a difference of two entropies, has that absolute error, so a
  *       tiny MI can be off by much more than its own size (but equal heads give exactly 0);</li>
- *   <li>the soft variance, Σ_c Σ_t (p - p̄)² / T with p̄ and the squares in float32: within
- *       1e-6 absolutely (exactly 0 for equal heads);</li>
+ *   <li>the soft variance, Σ_c (Σ_t p² / T - p̄²) in double (the squares of the float inputs and
+ *       their sums are exact), clamped at 0: within 1e-6 absolutely, in practice within a float
+ *       rounding (exactly 0 for equal heads);</li>
  *   <li>the scores (sums of the entropy, MI and variance maps) carry those per-pixel errors.</li>
  * </ul>
  */
@@ -116,7 +117,8 @@ public final class FusedUncertainty {
             int first = index * TASK_PIXELS;
             int end = index == tasksPerImage - 1 ? stride : first + TASK_PIXELS;
             TaskSums sums = new TaskSums(Math.min(end, hw) - first, t, c, multi, hasTruth);
-            new FusedGroups(kernelHeads, kernelTruth, c, stride, hw, options.epsilon(), out).run(img, first, end, sums);
+            new FusedGroups(kernelHeads, kernelTruth, c, stride, hw, options.epsilon(),
+                    options.normalisedScores(), out).run(img, first, end, sums);
             partials[task] = sums;
         });
 

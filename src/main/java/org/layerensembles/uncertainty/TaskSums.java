@@ -8,7 +8,7 @@ import java.util.Arrays;
  * <p>The three score maps (entropy, MI, hard-label variance) are summed in {@value #POSITIONS}
  * partial sums, pixel i of the task going to partial i mod {@value #POSITIONS}, whatever the
  * vector width; each partial keeps a shift (its first pixel's value), the sum of (value - shift),
- * and its min and max. Then the plain sum is Σ (shifted + n * shift) and the min-max normalised
+ * and, for the normalised scores only, its min and max (else they stay at +inf and -inf). Then the plain sum is Σ (shifted + n * shift) and the min-max normalised
  * sum Σ (shifted + n * (shift - min)) / (max - min), n the partial's pixel count: every term is
  * bounded, so neither loses digits to cancellation.
  */

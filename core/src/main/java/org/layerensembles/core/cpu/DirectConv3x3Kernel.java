@@ -21,14 +21,16 @@ import jdk.incubator.vector.VectorSpecies;
  * input channels in order, then taps in order, started from the bias: the same on any thread
  * count.
  *
- * <p>The kernel is kept small (one loop over input channels x taps, one tap per iteration) so
- * that C1 compiles it at the profiling tier and C2 after it (CPU-KERNELS.md,
- * "tiered-compilation trap").
+ * <p>The kernel is kept small (one loop over input channels x taps, one tap per iteration, six
+ * rows) so that C1 compiles it at the profiling tier and C2 after it (CPU-KERNELS.md,
+ * "tiered-compilation trap"): with eight rows C1 ran out of virtual registers at the profiling
+ * tier in the test suite (where other callers enlarge what it inlines), and the kernel stayed
+ * at tier 2 with boxed vectors; KernelsReachC2Test caught it.
  */
 final class DirectConv3x3Kernel {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
     /** Output channels per tile. */
-    static final int ROWS = 8;
+    static final int ROWS = 6;
     /** Vectors of output positions per tile. */
     static final int VECTORS = 2;
     /** Output positions per tile. */
@@ -48,7 +50,7 @@ final class DirectConv3x3Kernel {
      *                 channel c {@code c * channelBytes} further, kernel row dy {@code dy * rowBytes}
      * @param rows     valid output channels of the tile (1 to {@link #ROWS})
      * @param bias     {@link #ROWS} vectors at {@code bo}, each one row's bias in every lane, that
-     *                 start the sums (loaded as vectors: broadcasting eight scalars here too made
+     *                 start the sums (loaded as vectors: broadcasting the scalars here too made
      *                 the method too big for C1)
      * @param y        where row r of the tile goes: {@code yo + r * yRowBytes}
      */
@@ -60,16 +62,12 @@ final class DirectConv3x3Kernel {
         long r3 = w0 + Math.min(3, rows - 1) * wRowBytes;
         long r4 = w0 + Math.min(4, rows - 1) * wRowBytes;
         long r5 = w0 + Math.min(5, rows - 1) * wRowBytes;
-        long r6 = w0 + Math.min(6, rows - 1) * wRowBytes;
-        long r7 = w0 + Math.min(7, rows - 1) * wRowBytes;
         FloatVector a00 = FloatVector.fromMemorySegment(S, bias, bo, NO), a01 = a00;
         FloatVector a10 = FloatVector.fromMemorySegment(S, bias, bo + VB, NO), a11 = a10;
         FloatVector a20 = FloatVector.fromMemorySegment(S, bias, bo + 2 * VB, NO), a21 = a20;
         FloatVector a30 = FloatVector.fromMemorySegment(S, bias, bo + 3 * VB, NO), a31 = a30;
         FloatVector a40 = FloatVector.fromMemorySegment(S, bias, bo + 4 * VB, NO), a41 = a40;
         FloatVector a50 = FloatVector.fromMemorySegment(S, bias, bo + 5 * VB, NO), a51 = a50;
-        FloatVector a60 = FloatVector.fromMemorySegment(S, bias, bo + 6 * VB, NO), a61 = a60;
-        FloatVector a70 = FloatVector.fromMemorySegment(S, bias, bo + 7 * VB, NO), a71 = a70;
         long nextCopy = copyBytes + 4; // tap dx reads copy dx, dx elements further
         long xa = xo;
         long o = 0;
@@ -98,12 +96,6 @@ final class DirectConv3x3Kernel {
             b = FloatVector.broadcast(S, w.get(F, r5 + o));
             a50 = b.fma(v0, a50);
             a51 = b.fma(v1, a51);
-            b = FloatVector.broadcast(S, w.get(F, r6 + o));
-            a60 = b.fma(v0, a60);
-            a61 = b.fma(v1, a61);
-            b = FloatVector.broadcast(S, w.get(F, r7 + o));
-            a70 = b.fma(v0, a70);
-            a71 = b.fma(v1, a71);
             o += tapBytes;
             if (++dx < 3) {
                 xa += nextCopy;
@@ -134,11 +126,5 @@ final class DirectConv3x3Kernel {
         yo += yRowBytes;
         a50.intoMemorySegment(y, yo, NO);
         a51.intoMemorySegment(y, yo + VB, NO);
-        yo += yRowBytes;
-        a60.intoMemorySegment(y, yo, NO);
-        a61.intoMemorySegment(y, yo + VB, NO);
-        yo += yRowBytes;
-        a70.intoMemorySegment(y, yo, NO);
-        a71.intoMemorySegment(y, yo + VB, NO);
     }
 }

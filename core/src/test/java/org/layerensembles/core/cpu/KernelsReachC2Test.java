@@ -3,6 +3,7 @@ package org.layerensembles.core.cpu;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 import org.layerensembles.core.NDArray;
 import org.layerensembles.core.SeededRandom;
@@ -32,6 +33,8 @@ class KernelsReachC2Test {
     private static final String CPU = "org.layerensembles.core.cpu.";
     private static final long DEADLINE_MILLIS = 60_000;
     private static final Backend B = Backends.cpu();
+    /** Whether the 3x3 convolutions run on the direct kernels (512-bit vectors) or im2col + GEMM. */
+    private static final boolean DIRECT = FloatVector.SPECIES_PREFERRED.length() == 16;
 
     @Test
     void hotKernelsAreCompiledAtTheHighestTier() {
@@ -48,11 +51,13 @@ class KernelsReachC2Test {
             List<String> failures = JitTiers.notAtC2(DEADLINE_MILLIS,
                     JitTiers.kernel("GEMM", scoped(() -> B.matmul(a, a, false, false)), CPU + "GemmKernels."),
                     JitTiers.kernel("conv2d forward", scoped(() -> B.conv2d(x, w, null, same)),
-                            CPU + "CpuIm2col.im2col("),
+                            DIRECT ? CPU + "DirectConv3x3Kernel.tile(" : CPU + "CpuIm2col.im2col("),
                     JitTiers.kernel("conv2d backward data",
-                            scoped(() -> B.conv2dBackwardData(x, w, x.shape(), same)), CPU + "CpuIm2col.col2imAdd("),
+                            scoped(() -> B.conv2dBackwardData(x, w, x.shape(), same)),
+                            DIRECT ? CPU + "DirectConv3x3Kernel.tile(" : CPU + "CpuIm2col.col2imAdd("),
                     JitTiers.kernel("conv2d backward weights",
-                            scoped(() -> B.conv2dBackwardWeights(x, x, w.shape(), same)), CPU + "CpuGemm."),
+                            scoped(() -> B.conv2dBackwardWeights(x, x, w.shape(), same)),
+                            DIRECT ? CPU + "DirectConv3x3WeightGradKernel.accumulate(" : CPU + "GemmKernels."),
                     JitTiers.kernel("batch norm", scoped(() -> {
                         BatchNormResult r = B.batchNormTrain(x, gamma, beta, 1e-5);
                         B.batchNormBackward(x, x, gamma, r.mean(), r.invStd());

@@ -16,7 +16,9 @@ final class CpuScratch {
     static final int GEMM_A = 1;
     static final int GEMM_B = 2;
     static final int GEMM_TILE = 3;
-    private static final int SLOTS = 4;
+    /** Slot of {@link GemmPacking}'s in-register transposes (two L x L blocks). */
+    static final int GEMM_TRANSPOSE = 4;
+    private static final int SLOTS = 5;
 
     private static final ThreadLocal<MemorySegment[]> BUFFERS = ThreadLocal.withInitial(() -> new MemorySegment[SLOTS]);
 

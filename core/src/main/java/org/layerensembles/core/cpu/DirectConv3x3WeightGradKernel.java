@@ -1,10 +1,9 @@
 package org.layerensembles.core.cpu;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -13,23 +12,15 @@ import jdk.incubator.vector.VectorSpecies;
  * run of positions, as 16 vector accumulators (lane l sums positions l, l + 16, ...), and then
  * the sums of their lanes in a fixed tree order.
  *
- * <p>The lane sums use no {@code reduceLanes} (whose order depends on the JIT tier): the 16
- * accumulators are folded pairwise in four rounds (lanes l and l^8, then l^4, l^2, l^1), each
- * round halving the number of vectors, into one vector whose lane i is the total of accumulator
- * i. The order is fixed by the code, so the bits are too.
+ * <p>The lane sums use no {@code reduceLanes} (whose order depends on the JIT tier): each
+ * accumulator's lanes are added in a fixed tree (lanes l and l+8, then +4, +2, +1), so the bits
+ * are fixed by the code.
  */
 final class DirectConv3x3WeightGradKernel {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
     private static final long VB = 64;
     private static final ByteOrder NO = ByteOrder.nativeOrder();
-    private static final VectorShuffle<Float> SWAP8 = VectorShuffle.fromOp(S, i -> i ^ 8);
-    private static final VectorShuffle<Float> SWAP4 = VectorShuffle.fromOp(S, i -> i ^ 4);
-    private static final VectorShuffle<Float> SWAP2 = VectorShuffle.fromOp(S, i -> i ^ 2);
-    private static final VectorShuffle<Float> SWAP1 = VectorShuffle.fromOp(S, i -> i ^ 1);
-    private static final VectorMask<Float> BIT8 = VectorMask.fromLong(S, 0xFF00L);
-    private static final VectorMask<Float> BIT4 = VectorMask.fromLong(S, 0xF0F0L);
-    private static final VectorMask<Float> BIT2 = VectorMask.fromLong(S, 0xCCCCL);
-    private static final VectorMask<Float> BIT1 = VectorMask.fromLong(S, 0xAAAAL);
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
 
     private DirectConv3x3WeightGradKernel() {
     }
@@ -95,36 +86,32 @@ final class DirectConv3x3WeightGradKernel {
         a33.intoMemorySegment(tile, to + 15 * VB, NO);
     }
 
-    /** Lane i of the vector written at byte {@code so} of {@code sums} = the lane total of tile vector i. */
-    static void laneSums(MemorySegment tile, long to, MemorySegment sums, long so) {
-        FloatVector e0 = fold(load(tile, to, 0), load(tile, to, 8), SWAP8, BIT8);
-        FloatVector e1 = fold(load(tile, to, 1), load(tile, to, 9), SWAP8, BIT8);
-        FloatVector e2 = fold(load(tile, to, 2), load(tile, to, 10), SWAP8, BIT8);
-        FloatVector e3 = fold(load(tile, to, 3), load(tile, to, 11), SWAP8, BIT8);
-        FloatVector e4 = fold(load(tile, to, 4), load(tile, to, 12), SWAP8, BIT8);
-        FloatVector e5 = fold(load(tile, to, 5), load(tile, to, 13), SWAP8, BIT8);
-        FloatVector e6 = fold(load(tile, to, 6), load(tile, to, 14), SWAP8, BIT8);
-        FloatVector e7 = fold(load(tile, to, 7), load(tile, to, 15), SWAP8, BIT8);
-        FloatVector q0 = fold(e0, e4, SWAP4, BIT4);
-        FloatVector q1 = fold(e1, e5, SWAP4, BIT4);
-        FloatVector q2 = fold(e2, e6, SWAP4, BIT4);
-        FloatVector q3 = fold(e3, e7, SWAP4, BIT4);
-        FloatVector h0 = fold(q0, q2, SWAP2, BIT2);
-        FloatVector h1 = fold(q1, q3, SWAP2, BIT2);
-        fold(h0, h1, SWAP1, BIT1).intoMemorySegment(sums, so, NO);
-    }
-
-    private static FloatVector load(MemorySegment tile, long to, int i) {
-        return FloatVector.fromMemorySegment(S, tile, to + i * VB, NO);
-    }
-
     /**
-     * Lanes without the mask bit: a[l] + a[l^k]; lanes with it: b[l^k] + b[l]. So after the
-     * round for bit k, the mask bit of a lane tells which of the two inputs it sums.
+     * Float i written at byte {@code so} of {@code sums} = the lane total of tile vector i, added
+     * in a fixed tree: lane l with lane l+8, then +4, +2, +1. Scalar on purpose: the same tree as
+     * vector shuffles and blends was not inlined into its caller on every run, and vectors passed
+     * to a method that is not inlined are boxed (garbage on every tile).
      */
-    private static FloatVector fold(FloatVector a, FloatVector b, VectorShuffle<Float> swap, VectorMask<Float> bit) {
-        FloatVector lo = a.blend(b.rearrange(swap), bit);
-        FloatVector hi = a.rearrange(swap).blend(b, bit);
-        return lo.add(hi);
+    static void laneSums(MemorySegment tile, long to, MemorySegment sums, long so) {
+        for (int i = 0; i < 16; i++) {
+            long v = to + i * VB;
+            float s0 = lane(tile, v, 0) + lane(tile, v, 8);
+            float s1 = lane(tile, v, 1) + lane(tile, v, 9);
+            float s2 = lane(tile, v, 2) + lane(tile, v, 10);
+            float s3 = lane(tile, v, 3) + lane(tile, v, 11);
+            float s4 = lane(tile, v, 4) + lane(tile, v, 12);
+            float s5 = lane(tile, v, 5) + lane(tile, v, 13);
+            float s6 = lane(tile, v, 6) + lane(tile, v, 14);
+            float s7 = lane(tile, v, 7) + lane(tile, v, 15);
+            float t0 = s0 + s4;
+            float t1 = s1 + s5;
+            float t2 = s2 + s6;
+            float t3 = s3 + s7;
+            sums.set(F, so + i * 4L, (t0 + t2) + (t1 + t3));
+        }
+    }
+
+    private static float lane(MemorySegment tile, long vectorAt, int lane) {
+        return tile.get(F, vectorAt + lane * 4L);
     }
 }

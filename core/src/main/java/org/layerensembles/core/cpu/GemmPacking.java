@@ -194,159 +194,35 @@ final class GemmPacking {
      * Transposes the L x L block whose column j holds L contiguous depths at byte
      * {@code from + j*csBytes} into L panel rows of L floats at {@code to + p*nrBytes}. Each of the
      * log2(L) stages interleaves vector i with vector i + L/2 (low halves, then high halves) by a
-     * two-vector lane selection; after log2(L) stages row and lane indices have swapped.
+     * two-vector lane selection; after log2(L) stages row and lane indices have swapped. Stages
+     * pass the block through two halves of a per-thread scratch buffer, so that each stage is a
+     * small loop: one method holding all stages in registers was too big for C1 at its profiling
+     * tier, stayed at tier 2 and ran the selections boxed (SteadyStateStepTest caught the garbage).
      */
     private static void transposeBlock(MemorySegment b, long from, long csBytes, MemorySegment dst, long to,
                                        long nrBytes) {
-        if (L == 16) {
-            transpose16(b, from, csBytes, dst, to, nrBytes);
-        } else {
-            transpose8(b, from, csBytes, dst, to, nrBytes);
+        MemorySegment t = CpuScratch.floats(CpuScratch.GEMM_TRANSPOSE, 2L * L * L);
+        long half = (long) L * L * 4;
+        long vectorBytes = L * 4L;
+        int stages = Integer.numberOfTrailingZeros(L);
+        stage(b, from, csBytes, t, 0, vectorBytes);
+        long at = 0;
+        for (int st = 2; st < stages; st++) {
+            stage(t, at, vectorBytes, t, half - at, vectorBytes);
+            at = half - at;
         }
+        stage(t, at, vectorBytes, dst, to, nrBytes);
     }
 
-    /** Transposes a 16 x 16 block (16-lane vectors); see {@link #transposeBlock}. */
-    private static void transpose16(MemorySegment b, long from, long cs, MemorySegment dst, long to, long nrBytes) {
-        FloatVector v0 = FloatVector.fromMemorySegment(S, b, from, NO);
-        FloatVector v1 = FloatVector.fromMemorySegment(S, b, from + cs, NO);
-        FloatVector v2 = FloatVector.fromMemorySegment(S, b, from + 2 * cs, NO);
-        FloatVector v3 = FloatVector.fromMemorySegment(S, b, from + 3 * cs, NO);
-        FloatVector v4 = FloatVector.fromMemorySegment(S, b, from + 4 * cs, NO);
-        FloatVector v5 = FloatVector.fromMemorySegment(S, b, from + 5 * cs, NO);
-        FloatVector v6 = FloatVector.fromMemorySegment(S, b, from + 6 * cs, NO);
-        FloatVector v7 = FloatVector.fromMemorySegment(S, b, from + 7 * cs, NO);
-        FloatVector v8 = FloatVector.fromMemorySegment(S, b, from + 8 * cs, NO);
-        FloatVector v9 = FloatVector.fromMemorySegment(S, b, from + 9 * cs, NO);
-        FloatVector v10 = FloatVector.fromMemorySegment(S, b, from + 10 * cs, NO);
-        FloatVector v11 = FloatVector.fromMemorySegment(S, b, from + 11 * cs, NO);
-        FloatVector v12 = FloatVector.fromMemorySegment(S, b, from + 12 * cs, NO);
-        FloatVector v13 = FloatVector.fromMemorySegment(S, b, from + 13 * cs, NO);
-        FloatVector v14 = FloatVector.fromMemorySegment(S, b, from + 14 * cs, NO);
-        FloatVector v15 = FloatVector.fromMemorySegment(S, b, from + 15 * cs, NO);
-        FloatVector w0 = LOW.selectFrom(v0, v8);
-        FloatVector w1 = HIGH.selectFrom(v0, v8);
-        FloatVector w2 = LOW.selectFrom(v1, v9);
-        FloatVector w3 = HIGH.selectFrom(v1, v9);
-        FloatVector w4 = LOW.selectFrom(v2, v10);
-        FloatVector w5 = HIGH.selectFrom(v2, v10);
-        FloatVector w6 = LOW.selectFrom(v3, v11);
-        FloatVector w7 = HIGH.selectFrom(v3, v11);
-        FloatVector w8 = LOW.selectFrom(v4, v12);
-        FloatVector w9 = HIGH.selectFrom(v4, v12);
-        FloatVector w10 = LOW.selectFrom(v5, v13);
-        FloatVector w11 = HIGH.selectFrom(v5, v13);
-        FloatVector w12 = LOW.selectFrom(v6, v14);
-        FloatVector w13 = HIGH.selectFrom(v6, v14);
-        FloatVector w14 = LOW.selectFrom(v7, v15);
-        FloatVector w15 = HIGH.selectFrom(v7, v15);
-        v0 = LOW.selectFrom(w0, w8);
-        v1 = HIGH.selectFrom(w0, w8);
-        v2 = LOW.selectFrom(w1, w9);
-        v3 = HIGH.selectFrom(w1, w9);
-        v4 = LOW.selectFrom(w2, w10);
-        v5 = HIGH.selectFrom(w2, w10);
-        v6 = LOW.selectFrom(w3, w11);
-        v7 = HIGH.selectFrom(w3, w11);
-        v8 = LOW.selectFrom(w4, w12);
-        v9 = HIGH.selectFrom(w4, w12);
-        v10 = LOW.selectFrom(w5, w13);
-        v11 = HIGH.selectFrom(w5, w13);
-        v12 = LOW.selectFrom(w6, w14);
-        v13 = HIGH.selectFrom(w6, w14);
-        v14 = LOW.selectFrom(w7, w15);
-        v15 = HIGH.selectFrom(w7, w15);
-        w0 = LOW.selectFrom(v0, v8);
-        w1 = HIGH.selectFrom(v0, v8);
-        w2 = LOW.selectFrom(v1, v9);
-        w3 = HIGH.selectFrom(v1, v9);
-        w4 = LOW.selectFrom(v2, v10);
-        w5 = HIGH.selectFrom(v2, v10);
-        w6 = LOW.selectFrom(v3, v11);
-        w7 = HIGH.selectFrom(v3, v11);
-        w8 = LOW.selectFrom(v4, v12);
-        w9 = HIGH.selectFrom(v4, v12);
-        w10 = LOW.selectFrom(v5, v13);
-        w11 = HIGH.selectFrom(v5, v13);
-        w12 = LOW.selectFrom(v6, v14);
-        w13 = HIGH.selectFrom(v6, v14);
-        w14 = LOW.selectFrom(v7, v15);
-        w15 = HIGH.selectFrom(v7, v15);
-        v0 = LOW.selectFrom(w0, w8);
-        v1 = HIGH.selectFrom(w0, w8);
-        v2 = LOW.selectFrom(w1, w9);
-        v3 = HIGH.selectFrom(w1, w9);
-        v4 = LOW.selectFrom(w2, w10);
-        v5 = HIGH.selectFrom(w2, w10);
-        v6 = LOW.selectFrom(w3, w11);
-        v7 = HIGH.selectFrom(w3, w11);
-        v8 = LOW.selectFrom(w4, w12);
-        v9 = HIGH.selectFrom(w4, w12);
-        v10 = LOW.selectFrom(w5, w13);
-        v11 = HIGH.selectFrom(w5, w13);
-        v12 = LOW.selectFrom(w6, w14);
-        v13 = HIGH.selectFrom(w6, w14);
-        v14 = LOW.selectFrom(w7, w15);
-        v15 = HIGH.selectFrom(w7, w15);
-        v0.intoMemorySegment(dst, to, NO);
-        v1.intoMemorySegment(dst, to + nrBytes, NO);
-        v2.intoMemorySegment(dst, to + 2 * nrBytes, NO);
-        v3.intoMemorySegment(dst, to + 3 * nrBytes, NO);
-        v4.intoMemorySegment(dst, to + 4 * nrBytes, NO);
-        v5.intoMemorySegment(dst, to + 5 * nrBytes, NO);
-        v6.intoMemorySegment(dst, to + 6 * nrBytes, NO);
-        v7.intoMemorySegment(dst, to + 7 * nrBytes, NO);
-        v8.intoMemorySegment(dst, to + 8 * nrBytes, NO);
-        v9.intoMemorySegment(dst, to + 9 * nrBytes, NO);
-        v10.intoMemorySegment(dst, to + 10 * nrBytes, NO);
-        v11.intoMemorySegment(dst, to + 11 * nrBytes, NO);
-        v12.intoMemorySegment(dst, to + 12 * nrBytes, NO);
-        v13.intoMemorySegment(dst, to + 13 * nrBytes, NO);
-        v14.intoMemorySegment(dst, to + 14 * nrBytes, NO);
-        v15.intoMemorySegment(dst, to + 15 * nrBytes, NO);
-    }
-
-    /** Transposes a 8 x 8 block (8-lane vectors); see {@link #transposeBlock}. */
-    private static void transpose8(MemorySegment b, long from, long cs, MemorySegment dst, long to, long nrBytes) {
-        FloatVector v0 = FloatVector.fromMemorySegment(S, b, from, NO);
-        FloatVector v1 = FloatVector.fromMemorySegment(S, b, from + cs, NO);
-        FloatVector v2 = FloatVector.fromMemorySegment(S, b, from + 2 * cs, NO);
-        FloatVector v3 = FloatVector.fromMemorySegment(S, b, from + 3 * cs, NO);
-        FloatVector v4 = FloatVector.fromMemorySegment(S, b, from + 4 * cs, NO);
-        FloatVector v5 = FloatVector.fromMemorySegment(S, b, from + 5 * cs, NO);
-        FloatVector v6 = FloatVector.fromMemorySegment(S, b, from + 6 * cs, NO);
-        FloatVector v7 = FloatVector.fromMemorySegment(S, b, from + 7 * cs, NO);
-        FloatVector w0 = LOW.selectFrom(v0, v4);
-        FloatVector w1 = HIGH.selectFrom(v0, v4);
-        FloatVector w2 = LOW.selectFrom(v1, v5);
-        FloatVector w3 = HIGH.selectFrom(v1, v5);
-        FloatVector w4 = LOW.selectFrom(v2, v6);
-        FloatVector w5 = HIGH.selectFrom(v2, v6);
-        FloatVector w6 = LOW.selectFrom(v3, v7);
-        FloatVector w7 = HIGH.selectFrom(v3, v7);
-        v0 = LOW.selectFrom(w0, w4);
-        v1 = HIGH.selectFrom(w0, w4);
-        v2 = LOW.selectFrom(w1, w5);
-        v3 = HIGH.selectFrom(w1, w5);
-        v4 = LOW.selectFrom(w2, w6);
-        v5 = HIGH.selectFrom(w2, w6);
-        v6 = LOW.selectFrom(w3, w7);
-        v7 = HIGH.selectFrom(w3, w7);
-        w0 = LOW.selectFrom(v0, v4);
-        w1 = HIGH.selectFrom(v0, v4);
-        w2 = LOW.selectFrom(v1, v5);
-        w3 = HIGH.selectFrom(v1, v5);
-        w4 = LOW.selectFrom(v2, v6);
-        w5 = HIGH.selectFrom(v2, v6);
-        w6 = LOW.selectFrom(v3, v7);
-        w7 = HIGH.selectFrom(v3, v7);
-        w0.intoMemorySegment(dst, to, NO);
-        w1.intoMemorySegment(dst, to + nrBytes, NO);
-        w2.intoMemorySegment(dst, to + 2 * nrBytes, NO);
-        w3.intoMemorySegment(dst, to + 3 * nrBytes, NO);
-        w4.intoMemorySegment(dst, to + 4 * nrBytes, NO);
-        w5.intoMemorySegment(dst, to + 5 * nrBytes, NO);
-        w6.intoMemorySegment(dst, to + 6 * nrBytes, NO);
-        w7.intoMemorySegment(dst, to + 7 * nrBytes, NO);
+    /** One interleaving stage: out[2j] = low halves of (in[j], in[j + L/2]), out[2j + 1] = high halves. */
+    private static void stage(MemorySegment in, long inAt, long inStride, MemorySegment out, long outAt,
+                              long outStride) {
+        for (int j = 0; j < L / 2; j++) {
+            FloatVector first = FloatVector.fromMemorySegment(S, in, inAt + j * inStride, NO);
+            FloatVector second = FloatVector.fromMemorySegment(S, in, inAt + (j + L / 2) * inStride, NO);
+            LOW.selectFrom(first, second).intoMemorySegment(out, outAt + 2 * j * outStride, NO);
+            HIGH.selectFrom(first, second).intoMemorySegment(out, outAt + (2 * j + 1) * outStride, NO);
+        }
     }
 
 }

@@ -20,7 +20,6 @@ import org.layerensembles.core.backend.UnaryOp;
 import org.layerensembles.core.cpu.Parallel;
 import org.layerensembles.core.memory.MemoryPool;
 import org.layerensembles.core.memory.MemoryScope;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -103,17 +102,6 @@ public class MemoryBoundBenchmark {
     private Resize upsampling;
     private Pool2dParams pool;
 
-    /** Bytes the op must move, counted per op (reported as a rate). */
-    @State(Scope.Thread)
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    public static class Bytes {
-        public long bytes;
-
-        @Setup(Level.Iteration)
-        public void reset() {
-            bytes = 0;
-        }
-    }
 
     @Setup(Level.Trial)
     public void makeInputs() {
@@ -160,7 +148,7 @@ public class MemoryBoundBenchmark {
     // ---- baselines
 
     @Benchmark
-    public NDArray copy(Bytes counter) {
+    public NDArray copy(ByteCounter counter) {
         counter.bytes += 8 * elements;
         MemorySegment src = x.segment();
         MemorySegment dst = copyTarget.segment();
@@ -170,7 +158,7 @@ public class MemoryBoundBenchmark {
     }
 
     @Benchmark
-    public float read(Bytes counter) {
+    public float read(ByteCounter counter) {
         counter.bytes += 4 * elements;
         MemorySegment src = x.segment();
         long per = chunk();
@@ -228,7 +216,7 @@ public class MemoryBoundBenchmark {
     // ---- batch norm + ReLU
 
     @Benchmark
-    public NDArray bnReluTrain(Bytes counter) {
+    public NDArray bnReluTrain(ByteCounter counter) {
         counter.bytes += 8 * elements;
         try (MemoryScope ignored = scope()) {
             return kernels.batchNormReluTrain(x, gamma, beta, EPS).output();
@@ -236,7 +224,7 @@ public class MemoryBoundBenchmark {
     }
 
     @Benchmark
-    public BatchNormGrads bnReluBackward(Bytes counter) {
+    public BatchNormGrads bnReluBackward(ByteCounter counter) {
         counter.bytes += 12 * elements;
         try (MemoryScope ignored = scope()) {
             return kernels.batchNormReluBackward(gradY, x, reluOutput, gamma, beta, stats.mean(), stats.invStd());
@@ -244,7 +232,7 @@ public class MemoryBoundBenchmark {
     }
 
     @Benchmark
-    public NDArray bnReluTrainUnfused(Bytes counter) {
+    public NDArray bnReluTrainUnfused(ByteCounter counter) {
         counter.bytes += 8 * elements;
         try (MemoryScope ignored = scope()) {
             return kernels.unary(UnaryOp.RELU, kernels.batchNormTrain(x, gamma, beta, EPS).output());
@@ -252,7 +240,7 @@ public class MemoryBoundBenchmark {
     }
 
     @Benchmark
-    public BatchNormGrads bnReluBackwardUnfused(Bytes counter) {
+    public BatchNormGrads bnReluBackwardUnfused(ByteCounter counter) {
         counter.bytes += 12 * elements;
         try (MemoryScope ignored = scope()) {
             NDArray g = kernels.unaryBackward(UnaryOp.RELU, preRelu, null, gradY);
@@ -263,7 +251,7 @@ public class MemoryBoundBenchmark {
     // ---- pooling, upsampling, concat
 
     @Benchmark
-    public MaxPoolResult maxPool(Bytes counter) {
+    public MaxPoolResult maxPool(ByteCounter counter) {
         counter.bytes += 6 * elements;
         try (MemoryScope ignored = scope()) {
             return kernels.maxPool2d(x, pool);
@@ -271,7 +259,7 @@ public class MemoryBoundBenchmark {
     }
 
     @Benchmark
-    public NDArray maxPoolBackward(Bytes counter) {
+    public NDArray maxPoolBackward(ByteCounter counter) {
         counter.bytes += 6 * elements;
         try (MemoryScope ignored = scope()) {
             return kernels.maxPool2dBackward(pooled.output(), pooled.indices(), x.shape());
@@ -279,7 +267,7 @@ public class MemoryBoundBenchmark {
     }
 
     @Benchmark
-    public NDArray upsample(Bytes counter) {
+    public NDArray upsample(ByteCounter counter) {
         counter.bytes += 5 * elements;
         try (MemoryScope ignored = scope()) {
             return kernels.resize(small, upsampling);
@@ -287,7 +275,7 @@ public class MemoryBoundBenchmark {
     }
 
     @Benchmark
-    public NDArray upsampleBackward(Bytes counter) {
+    public NDArray upsampleBackward(ByteCounter counter) {
         counter.bytes += 5 * elements;
         try (MemoryScope ignored = scope()) {
             return kernels.resizeBackward(gradY, small.shape(), upsampling);
@@ -295,7 +283,7 @@ public class MemoryBoundBenchmark {
     }
 
     @Benchmark
-    public NDArray concat(Bytes counter) {
+    public NDArray concat(ByteCounter counter) {
         counter.bytes += 16 * elements;
         try (MemoryScope ignored = scope()) {
             return kernels.concat(List.of(x, other), 1);
@@ -305,7 +293,7 @@ public class MemoryBoundBenchmark {
     // ---- the loss's softmax
 
     @Benchmark
-    public NDArray logSoftmax(Bytes counter) {
+    public NDArray logSoftmax(ByteCounter counter) {
         counter.bytes += 4L * logits.numel() * 2;
         try (MemoryScope ignored = scope()) {
             return kernels.logSoftmax(logits, 1);
@@ -313,7 +301,7 @@ public class MemoryBoundBenchmark {
     }
 
     @Benchmark
-    public NDArray logSoftmaxBackward(Bytes counter) {
+    public NDArray logSoftmaxBackward(ByteCounter counter) {
         counter.bytes += 4L * logits.numel() * 3;
         try (MemoryScope ignored = scope()) {
             return kernels.logSoftmaxBackward(logProbabilities, gradLogits, 1);

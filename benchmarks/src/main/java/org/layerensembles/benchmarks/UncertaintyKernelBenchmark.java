@@ -20,7 +20,6 @@ import org.layerensembles.uncertainty.FusedUncertainty;
 import org.layerensembles.uncertainty.Uncertainty;
 import org.layerensembles.uncertainty.UncertaintyOptions;
 import org.layerensembles.uncertainty.UncertaintyResult;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -75,17 +74,6 @@ public class UncertaintyKernelBenchmark {
     private List<NDArray> probabilities;
     private NDArray flat;
 
-    /** Bytes read by the kernel, counted per op (reported as a rate). */
-    @State(Scope.Thread)
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    public static class Bytes {
-        public long bytes;
-
-        @Setup(Level.Iteration)
-        public void reset() {
-            bytes = 0;
-        }
-    }
 
     @Setup(Level.Trial)
     public void makeInputs() {
@@ -111,7 +99,7 @@ public class UncertaintyKernelBenchmark {
     }
 
     @Benchmark
-    public UncertaintyResult fused(Bytes counter) {
+    public UncertaintyResult fused(ByteCounter counter) {
         try (MemoryScope ignored = MemoryScope.open("fused", MemoryPool.global())) {
             counter.bytes += BYTES;
             return FusedUncertainty.compute(probabilities, null, UncertaintyOptions.defaults());
@@ -119,7 +107,7 @@ public class UncertaintyKernelBenchmark {
     }
 
     @Benchmark
-    public UncertaintyResult multiPass(Bytes counter) {
+    public UncertaintyResult multiPass(ByteCounter counter) {
         try (MemoryScope ignored = MemoryScope.open("multi-pass", MemoryPool.global())) {
             counter.bytes += BYTES;
             return Uncertainty.compute(probabilities, null, UncertaintyOptions.defaults());
@@ -127,7 +115,7 @@ public class UncertaintyKernelBenchmark {
     }
 
     @Benchmark
-    public float readBandwidth(Bytes counter) {
+    public float readBandwidth(ByteCounter counter) {
         counter.bytes += BYTES;
         MemorySegment seg = flat.segment();
         long base = flat.offset() * Float.BYTES;

@@ -58,13 +58,17 @@ public final class NormOps {
         NDArray gammaData = gamma == null ? null : gamma.data();
         BatchNormResult r = cpu().batchNormTrain(x.data(), gammaData, beta == null ? null : beta.data(), eps);
         Tensor y = Tensor.fromOp("batchNormTrain", r.output(), (g, needs) -> {
-            BatchNormGrads grads = cpu().batchNormBackward(g, x.data(), gammaData, r.mean(), r.invStd());
-            return new NDArray[] {
-                needs[0] ? grads.gradInput() : null,
-                needs[1] ? grads.gradGamma() : null,
-                needs[2] ? grads.gradBeta() : null};
+            return needed(cpu().batchNormBackward(g, x.data(), gammaData, r.mean(), r.invStd()), needs);
         }, x, gamma, beta);
         return new BatchNormOutput(y, r.mean(), r.variance());
+    }
+
+    /** The gradients of x, gamma and beta that the graph walk asked for (null for the others). */
+    private static NDArray[] needed(BatchNormGrads grads, boolean[] needs) {
+        return new NDArray[] {
+            needs[0] ? grads.gradInput() : null,
+            needs[1] ? grads.gradGamma() : null,
+            needs[2] ? grads.gradBeta() : null};
     }
 
     /**
@@ -78,12 +82,8 @@ public final class NormOps {
         NDArray betaData = beta == null ? null : beta.data();
         BatchNormResult r = cpu().batchNormReluTrain(x.data(), gammaData, betaData, eps);
         Tensor y = Tensor.fromOp("batchNormReluTrain", r.output(), (g, needs) -> {
-            BatchNormGrads grads = cpu().batchNormReluBackward(g, x.data(), r.output(), gammaData, betaData, r.mean(),
-                    r.invStd());
-            return new NDArray[] {
-                needs[0] ? grads.gradInput() : null,
-                needs[1] ? grads.gradGamma() : null,
-                needs[2] ? grads.gradBeta() : null};
+            return needed(cpu().batchNormReluBackward(g, x.data(), r.output(), gammaData, betaData, r.mean(),
+                    r.invStd()), needs);
         }, x, gamma, beta);
         return new BatchNormOutput(y, r.mean(), r.variance());
     }

@@ -1,9 +1,10 @@
 package org.layerensembles.core.cpu;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -13,14 +14,22 @@ import jdk.incubator.vector.VectorSpecies;
  * the sums of their lanes in a fixed tree order.
  *
  * <p>The lane sums use no {@code reduceLanes} (whose order depends on the JIT tier): each
- * accumulator's lanes are added in a fixed tree (lanes l and l+8, then +4, +2, +1), so the bits
- * are fixed by the code.
+ * accumulator's lanes are added in a fixed tree (lanes l and l^8, then l^4, l^2, l^1), so the
+ * bits are fixed by the code.
  */
 final class DirectConv3x3WeightGradKernel {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_512;
     private static final long VB = 64;
     private static final ByteOrder NO = ByteOrder.nativeOrder();
-    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+    /** Lane l^k of a vector, and the lanes with bit k set, for the folding rounds of {@link #laneSums}. */
+    private static final VectorShuffle<Float> SWAP8 = VectorShuffle.fromOp(S, l -> l ^ 8);
+    private static final VectorShuffle<Float> SWAP4 = VectorShuffle.fromOp(S, l -> l ^ 4);
+    private static final VectorShuffle<Float> SWAP2 = VectorShuffle.fromOp(S, l -> l ^ 2);
+    private static final VectorShuffle<Float> SWAP1 = VectorShuffle.fromOp(S, l -> l ^ 1);
+    private static final VectorMask<Float> BIT8 = VectorMask.fromLong(S, 0xFF00L);
+    private static final VectorMask<Float> BIT4 = VectorMask.fromLong(S, 0xF0F0L);
+    private static final VectorMask<Float> BIT2 = VectorMask.fromLong(S, 0xCCCCL);
+    private static final VectorMask<Float> BIT1 = VectorMask.fromLong(S, 0xAAAAL);
 
     private DirectConv3x3WeightGradKernel() {
     }
@@ -88,30 +97,50 @@ final class DirectConv3x3WeightGradKernel {
 
     /**
      * Float i written at byte {@code so} of {@code sums} = the lane total of tile vector i, added
-     * in a fixed tree: lane l with lane l+8, then +4, +2, +1. Scalar on purpose: the same tree as
-     * vector shuffles and blends was not inlined into its caller on every run, and vectors passed
-     * to a method that is not inlined are boxed (garbage on every tile).
+     * in a fixed tree: lane l with lane l^8, then l^4, l^2, l^1. Four folding rounds, each a
+     * small loop over the tile in place (round k adds vector i and vector i + k lane-pairwise
+     * so that afterwards lane l of vector i holds a partial sum of vector i or i + k, which one
+     * told by bit k of l); the last round writes the totals. One method per round, each with its
+     * own constant shuffle and mask, so that no vector crosses a call (a vector passed to a
+     * method the JIT does not inline is boxed) and each method stays small for C1.
      */
     static void laneSums(MemorySegment tile, long to, MemorySegment sums, long so) {
-        for (int i = 0; i < 16; i++) {
-            long v = to + i * VB;
-            float s0 = lane(tile, v, 0) + lane(tile, v, 8);
-            float s1 = lane(tile, v, 1) + lane(tile, v, 9);
-            float s2 = lane(tile, v, 2) + lane(tile, v, 10);
-            float s3 = lane(tile, v, 3) + lane(tile, v, 11);
-            float s4 = lane(tile, v, 4) + lane(tile, v, 12);
-            float s5 = lane(tile, v, 5) + lane(tile, v, 13);
-            float s6 = lane(tile, v, 6) + lane(tile, v, 14);
-            float s7 = lane(tile, v, 7) + lane(tile, v, 15);
-            float t0 = s0 + s4;
-            float t1 = s1 + s5;
-            float t2 = s2 + s6;
-            float t3 = s3 + s7;
-            sums.set(F, so + i * 4L, (t0 + t2) + (t1 + t3));
+        fold8(tile, to);
+        fold4(tile, to);
+        fold2(tile, to);
+        fold1(tile, to, sums, so);
+    }
+
+    private static void fold8(MemorySegment t, long to) {
+        for (int i = 0; i < 8; i++) {
+            FloatVector a = FloatVector.fromMemorySegment(S, t, to + i * VB, NO);
+            FloatVector b = FloatVector.fromMemorySegment(S, t, to + (i + 8) * VB, NO);
+            FloatVector sum = a.blend(b.rearrange(SWAP8), BIT8).add(a.rearrange(SWAP8).blend(b, BIT8));
+            sum.intoMemorySegment(t, to + i * VB, NO);
         }
     }
 
-    private static float lane(MemorySegment tile, long vectorAt, int lane) {
-        return tile.get(F, vectorAt + lane * 4L);
+    private static void fold4(MemorySegment t, long to) {
+        for (int i = 0; i < 4; i++) {
+            FloatVector a = FloatVector.fromMemorySegment(S, t, to + i * VB, NO);
+            FloatVector b = FloatVector.fromMemorySegment(S, t, to + (i + 4) * VB, NO);
+            FloatVector sum = a.blend(b.rearrange(SWAP4), BIT4).add(a.rearrange(SWAP4).blend(b, BIT4));
+            sum.intoMemorySegment(t, to + i * VB, NO);
+        }
+    }
+
+    private static void fold2(MemorySegment t, long to) {
+        for (int i = 0; i < 2; i++) {
+            FloatVector a = FloatVector.fromMemorySegment(S, t, to + i * VB, NO);
+            FloatVector b = FloatVector.fromMemorySegment(S, t, to + (i + 2) * VB, NO);
+            FloatVector sum = a.blend(b.rearrange(SWAP2), BIT2).add(a.rearrange(SWAP2).blend(b, BIT2));
+            sum.intoMemorySegment(t, to + i * VB, NO);
+        }
+    }
+
+    private static void fold1(MemorySegment t, long to, MemorySegment sums, long so) {
+        FloatVector a = FloatVector.fromMemorySegment(S, t, to, NO);
+        FloatVector b = FloatVector.fromMemorySegment(S, t, to + VB, NO);
+        a.blend(b.rearrange(SWAP1), BIT1).add(a.rearrange(SWAP1).blend(b, BIT1)).intoMemorySegment(sums, so, NO);
     }
 }

@@ -77,7 +77,7 @@ final class DirectConv3x3 {
 
     /** Floats per copy for a block of output positions, a multiple of 16 (64-byte aligned copies). */
     private static long copyLength(int block, int w) {
-        return (DirectConv3x3Copies.length(block, w) + 15) / 16 * 16;
+        return DirectConv3x3Copies.stride(DirectConv3x3Copies.length(block, w));
     }
 
     /** Output positions per task: whole tiles, as many as keep the copies near {@link #COPY_FLOATS}. */

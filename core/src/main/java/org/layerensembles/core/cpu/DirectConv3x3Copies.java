@@ -16,6 +16,11 @@ import java.lang.foreign.ValueLayout;
  * lands on the previous row's last column, which copy 0 zeroes, and a row above or below the
  * plane lands in the zero ends. So every tap is a plain offset and a kernel can stream
  * unit-stride, unmasked vectors along the flattened output.
+ *
+ * <p>Copy k is stored k elements earlier than its slot ({@code dst + k*stride - k}), so tap
+ * (dy, dx) of output {@code q0 + t} sits at {@code dst + dx*stride + t + dy*w}: with the slots
+ * 64-byte aligned and w a multiple of the vector length, every load of the kernels is aligned.
+ * The stride must therefore exceed {@link #length} by at least 2 ({@link #stride}).
  */
 final class DirectConv3x3Copies {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
@@ -28,10 +33,15 @@ final class DirectConv3x3Copies {
         return outputs + 2L * w + 2;
     }
 
+    /** The smallest slot stride, a whole number of 16-float vectors, for copies of {@code length}. */
+    static long stride(long length) {
+        return (length + 2 + 15) / 16 * 16;
+    }
+
     /**
      * Writes the three copies of the plane that starts at element {@code plane} of {@code src}
      * for output positions from {@code q0}, each {@code length} elements long, copy k at element
-     * {@code dst + k * stride} of {@code out}.
+     * {@code dst + k * stride - k} of {@code out} (see the class comment).
      */
     static void copy(MemorySegment src, long plane, int positions, int w, int q0, long length,
                      MemorySegment out, long dst, long stride) {
@@ -39,7 +49,7 @@ final class DirectConv3x3Copies {
         long lo = Math.min(length, Math.max(0, -start));
         long hi = Math.max(lo, Math.min(length, positions - start));
         for (int k = 0; k < 3; k++) {
-            long d = dst + k * stride;
+            long d = dst + k * stride - k;
             zero(out, d, lo);
             MemorySegment.copy(src, (plane + start + lo) * 4, out, (d + lo) * 4, (hi - lo) * 4);
             zero(out, d + hi, length - hi);
@@ -53,7 +63,7 @@ final class DirectConv3x3Copies {
                 out.setAtIndex(F, left + q, 0f);
             }
         }
-        long right = dst + 2 * stride - start;
+        long right = dst + 2 * stride - 2 - start;
         for (long q = Math.floorDiv(first + w - 1, w) * w; q < end; q += w) {
             out.setAtIndex(F, right + q, 0f);
         }

@@ -68,7 +68,7 @@ final class DirectConv3x3Kernel {
         FloatVector a30 = FloatVector.fromMemorySegment(S, bias, bo + 3 * VB, NO), a31 = a30;
         FloatVector a40 = FloatVector.fromMemorySegment(S, bias, bo + 4 * VB, NO), a41 = a40;
         FloatVector a50 = FloatVector.fromMemorySegment(S, bias, bo + 5 * VB, NO), a51 = a50;
-        long nextCopy = copyBytes + 4; // tap dx reads copy dx, dx elements further
+        long nextCopy = copyBytes; // copy dx is stored dx elements early: tap dx is at the same offset
         long xa = xo;
         long o = 0;
         int dx = 0;

@@ -129,7 +129,7 @@ final class DirectConv3x3WeightGrad {
         int len = chunks.length(chunk);
         int vectors = ceilDiv(len, LANES);
         boolean inPlace = positions % LANES == 0;
-        long copyLength = wholeVectors((int) DirectConv3x3Copies.length(vectors * LANES, w));
+        long copyLength = DirectConv3x3Copies.stride(DirectConv3x3Copies.length(vectors * LANES, w));
         long runCopies = 3 * copyLength;
         long xFloats = 4L * runs * runCopies;
         long gFloats = inPlace ? 0 : (long) runs * filters * vectors * LANES;
@@ -163,7 +163,7 @@ final class DirectConv3x3WeightGrad {
             for (int tap = 0; tap < 9; tap++) {
                 int dy = tap / 3;
                 int dx = tap % 3;
-                long xt = xq + (dx * copyLength + (long) dy * w + dx) * 4;
+                long xt = xq + (dx * copyLength + (long) dy * w) * 4;
                 for (int f0 = 0; f0 < filters; f0 += 4) {
                     int lastRow = filters - 1 - f0;
                     long gt = gFirst + f0 * gRow;

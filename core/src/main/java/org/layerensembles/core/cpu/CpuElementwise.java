@@ -94,13 +94,7 @@ final class CpuElementwise {
         Checks.float32(name, "b", b);
         int[] shape = Shapes.broadcast(name, a.shape(), b.shape());
         NDArray out = NDArrays.empty(DType.FLOAT32, shape);
-        BroadcastLoop loop = new BroadcastLoop(shape, out, a, b);
-        MemorySegment as = a.segment();
-        MemorySegment bs = b.segment();
-        MemorySegment res = out.segment();
-        int sa = loop.innerStride(1);
-        int sb = loop.innerStride(2);
-        loop.run((o, n) -> BinaryKernels.binaryRow(op, as, o[1], sa, bs, o[2], sb, res, o[0], n));
+        runBinary(op, a, b, out, new BroadcastLoop(shape, out, a, b));
         return out;
     }
 
@@ -116,6 +110,11 @@ final class CpuElementwise {
             StridedCopy.copy(binary(op, a.broadcastTo(shape), b), out);
             return;
         }
+        runBinary(op, a, b, out, loop);
+    }
+
+    /** The row kernel over the loop's rows; out's rows must be unit-stride. */
+    private static void runBinary(BinaryOp op, NDArray a, NDArray b, NDArray out, BroadcastLoop loop) {
         MemorySegment as = a.segment();
         MemorySegment bs = b.segment();
         MemorySegment res = out.segment();

@@ -40,11 +40,16 @@ final class DirectConv3x3 {
     private DirectConv3x3() {
     }
 
+    /** Whether this machine's vectors have the 16 lanes the kernels' fixed lane-sum order assumes. */
+    static boolean wideVectors() {
+        return FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512;
+    }
+
     /** Whether this geometry runs here: 3x3, stride 1, padding 1, dilation 1, 512-bit vectors. */
     static boolean supports(ConvGeometry g) {
         return g.kh() == 3 && g.kw() == 3 && g.sh() == 1 && g.sw() == 1 && g.ph() == 1 && g.pw() == 1
                 && g.dh() == 1 && g.dw() == 1
-                && FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512
+                && wideVectors()
                 && scratchFloats(Math.max(g.c(), g.f()), g.w(), POSITIONS) <= MAX_SCRATCH_FLOATS;
     }
 

@@ -3,7 +3,6 @@ package org.layerensembles.core.cpu;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
-import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 import org.layerensembles.core.NDArray;
 import org.layerensembles.core.SeededRandom;
@@ -34,7 +33,7 @@ class KernelsReachC2Test {
     private static final long DEADLINE_MILLIS = 60_000;
     private static final Backend B = Backends.cpu();
     /** Whether the 3x3 convolutions run on the direct kernels (512-bit vectors) or im2col + GEMM. */
-    private static final boolean DIRECT = FloatVector.SPECIES_PREFERRED.length() == 16;
+    private static final boolean DIRECT = DirectConv3x3.wideVectors();
 
     @Test
     void hotKernelsAreCompiledAtTheHighestTier() {
